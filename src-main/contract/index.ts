@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './metrics';
+export * from './primitives';
+export * from './runs';
