@@ -2,3 +2,4 @@ export * from './errors';
 export * from './metrics';
 export * from './primitives';
 export * from './runs';
+export * from './config';
