@@ -1,0 +1,7 @@
+/**
+ * The compute engine: backend selection, kernels and gradients that complete training on wasm,
+ * the memory guard and data-parallel training. Model code imports from here, never from a
+ * backend package.
+ */
+export { AUTO_ORDER, initBackend, probeBackends } from './backend';
+export type { BackendInfo, BackendProbe, ConcreteBackend } from './backend';
