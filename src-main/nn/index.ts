@@ -1,0 +1,3 @@
+export * from './random';
+export * from './module';
+export * from './layers';
