@@ -159,7 +159,7 @@ export class Linear extends Module {
 
   /** x: [N, in] → [N, out]. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.kernel as tf.Tensor2D);
+    const y: tf.Tensor2D = tf.matMul(x, this.kernel as tf.Tensor2D);
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }
 }
