@@ -1,0 +1,108 @@
+/**
+ * Genotype helpers for display: node names, alpha-row (edge) labels, the DARTS-style text form
+ * and the diff of two genotypes. Node indices follow DARTS: 0 and 1 are the cell inputs
+ * (outputs of the two previous cells), 2.. are the inner nodes, each computed by a two-tier
+ * block (NOS-SPEC section 2); the cell output concatenates the inner nodes.
+ */
+import type { Primitive } from '@contract';
+import type { GenotypeBlockData, GenotypeData } from '../api/types';
+
+export type CellType = 'normal' | 'reduce';
+export const CELL_TYPES: readonly CellType[] = ['normal', 'reduce'];
+
+/** 0 -> "c_{k-2}", 1 -> "c_{k-1}", 2 -> "n2", ... */
+export function nodeName(index: number): string {
+  if (index === 0) return 'c_{k-2}';
+  if (index === 1) return 'c_{k-1}';
+  return `n${index}`;
+}
+
+/** Surrogate node of the block computing node `index` (paper: k'). */
+export function surrogateName(index: number): string {
+  return `${nodeName(index)}'`;
+}
+
+/** Number of alpha rows (edges) of a cell with `nodes` inner nodes: first tier then second. */
+export function edgeCount(nodes: number): number {
+  return (nodes * (nodes + 3)) / 2 + nodes;
+}
+
+/** Inner-node count from an alpha matrix's row count, or null if no count fits. */
+export function nodesFromEdgeCount(rows: number): number | null {
+  for (let n = 1; n <= 16; n++) if (edgeCount(n) === rows) return n;
+  return null;
+}
+
+/**
+ * Labels of the alpha rows, in the order the search reports them: all first-tier edges
+ * (inputs of node 2, then of node 3, ...), then the second-tier edge of each block.
+ * Interim assumption until the search reports its own row labels.
+ */
+export function edgeLabels(nodes: number): string[] {
+  const labels: string[] = [];
+  for (let k = 2; k < nodes + 2; k++) {
+    for (let i = 0; i < k; i++) labels.push(`${nodeName(i)} → ${surrogateName(k)}`);
+  }
+  for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
+  return labels;
+}
+
+function formatBlock(block: GenotypeBlockData): string {
+  const first = block.first.map((e) => `('${e.op}', ${e.input})`).join(', ');
+  return `[${first}, '${block.second}']`;
+}
+
+/**
+ * The DARTS-style text form: each block lists its first-tier (op, input) pairs and ends with its
+ * second-tier op. Text for reading and for DARTS tooling, never parsed back by evaluation.
+ */
+export function formatDartsText(g: GenotypeData): string {
+  const concat = (blocks: GenotypeBlockData[]) => `range(2, ${blocks.length + 2})`;
+  const cell = (blocks: GenotypeBlockData[]) => `[${blocks.map(formatBlock).join(', ')}]`;
+  return (
+    `Genotype(normal=${cell(g.normal)}, normal_concat=${concat(g.normal)}, ` +
+    `reduce=${cell(g.reduce)}, reduce_concat=${concat(g.reduce)})`
+  );
+}
+
+export type DiffMark = 'same' | 'added' | 'removed';
+
+export interface BlockDiff {
+  node: number;
+  first: { op: Primitive; input: number; mark: DiffMark }[];
+  second: { a: Primitive | null; b: Primitive | null; same: boolean };
+}
+
+/** Block-by-block diff of genotype `a` against `b` for one cell type. */
+export function diffGenotypes(a: GenotypeData, b: GenotypeData, cell: CellType): BlockDiff[] {
+  const blocksA = a[cell];
+  const blocksB = b[cell];
+  const n = Math.max(blocksA.length, blocksB.length);
+  const out: BlockDiff[] = [];
+  for (let i = 0; i < n; i++) {
+    const ba = blocksA[i];
+    const bb = blocksB[i];
+    const key = (e: { op: Primitive; input: number }) => `${e.op}@${e.input}`;
+    const keysA = new Set((ba?.first ?? []).map(key));
+    const keysB = new Set((bb?.first ?? []).map(key));
+    const first: BlockDiff['first'] = [
+      ...(ba?.first ?? []).map((e) => ({ ...e, mark: (keysB.has(key(e)) ? 'same' : 'removed') as DiffMark })),
+      ...(bb?.first ?? []).filter((e) => !keysA.has(key(e))).map((e) => ({ ...e, mark: 'added' as DiffMark })),
+    ];
+    const second = { a: ba?.second ?? null, b: bb?.second ?? null, same: ba?.second === bb?.second };
+    out.push({ node: i + 2, first, second });
+  }
+  return out;
+}
+
+/** How many kept ops differ between two genotypes over both cells (0 = same architecture). */
+export function diffCount(a: GenotypeData, b: GenotypeData): number {
+  let count = 0;
+  for (const cell of CELL_TYPES) {
+    for (const block of diffGenotypes(a, b, cell)) {
+      count += block.first.filter((e) => e.mark !== 'same').length;
+      if (!block.second.same) count++;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { LineSeriesOption, ScatterSeriesOption } from 'echarts';
+import { buildCurvesOption, hasCurveData } from '../../../src-renderer/src/charts/curves';
+import { buildAlphaHeatmapOption, heatmapData } from '../../../src-renderer/src/charts/heatmap';
+import { buildClassHistogramOption, imbalanceRatio } from '../../../src-renderer/src/charts/histogram';
+import { buildCompareOption, comparePoints } from '../../../src-renderer/src/charts/compare';
+import { referencesFor } from '../../../src-renderer/src/lib/reference-results';
+
+const series = {
+  'search/loss': [
+    { epoch: 0, value: 2.3 },
+    { epoch: 1, value: 1.9 },
+  ],
+  'search/top1': [{ epoch: 0, value: 0.41 }],
+};
+
+describe('buildCurvesOption', () => {
+  it('plots one line per curve with 1-based epochs', () => {
+    const opt = buildCurvesOption(series, [{ key: 'search/loss', label: 'search loss' }], { title: 'Loss', yName: 'loss' });
+    const lines = opt.series as LineSeriesOption[];
+    expect(lines).toHaveLength(1);
+    expect(lines[0].data).toEqual([
+      [1, 2.3],
+      [2, 1.9],
+    ]);
+  });
+
+  it('scales fractions to percent when asked', () => {
+    const opt = buildCurvesOption(series, [{ key: 'search/top1', label: 'top-1' }], { title: 'Acc', yName: '%', percent: true });
+    expect((opt.series as LineSeriesOption[])[0].data).toEqual([[1, 41]]);
+  });
+
+  it('gives an empty line for a metric not yet reported and says there is no data', () => {
+    const curves = [{ key: 'at/loss', label: 'AT' }];
+    const opt = buildCurvesOption(series, curves, { title: 'AT', yName: 'loss', epochs: 25 });
+    expect((opt.series as LineSeriesOption[])[0].data).toEqual([]);
+    expect(hasCurveData(series, curves)).toBe(false);
+    expect(hasCurveData(series, [{ key: 'search/loss', label: '' }])).toBe(true);
+  });
+});
+
+describe('buildAlphaHeatmapOption', () => {
+  const matrix = [
+    [0.7, 0.2, 0.1],
+    [0.1, 0.1, 0.8],
+  ];
+
+  it('flattens the matrix into [op, edge, value] triples', () => {
+    expect(heatmapData(matrix)).toEqual([
+      [0, 0, 0.7],
+      [1, 0, 0.2],
+      [2, 0, 0.1],
+      [0, 1, 0.1],
+      [1, 1, 0.1],
+      [2, 1, 0.8],
+    ]);
+  });
+
+  it('uses ops as columns, edges as rows and the largest weight as colour maximum', () => {
+    const opt = buildAlphaHeatmapOption({ matrix, ops: ['sep_conv_3x3', 'skip_connect', 'spatial_attention'], edges: ['a', 'b'], title: 'normal' });
+    expect((opt.xAxis as { data: string[] }).data).toEqual(['sep_conv_3x3', 'skip_connect', 'spatial_attention']);
+    expect((opt.yAxis as { data: string[] }).data).toEqual(['a', 'b']);
+    expect((opt.visualMap as { max: number }).max).toBe(0.8);
+  });
+});
+
+describe('class histogram', () => {
+  it('marks classes far below the mean', () => {
+    const opt = buildClassHistogramOption(['a', 'b', 'c'], [100, 100, 50]);
+    const data = (opt.series as { data: { value: number; itemStyle: { color: string } }[] }[])[0].data;
+    expect(data[2].itemStyle.color).not.toBe(data[0].itemStyle.color);
+    expect(data[0].itemStyle.color).toBe(data[1].itemStyle.color);
+  });
+
+  it.each([
+    [[10, 10], 1],
+    [[10, 5], 2],
+    [[10, 0], Infinity],
+    [[], 1],
+  ])('imbalanceRatio counts=%j gives %s', (counts, ratio) => {
+    expect(imbalanceRatio(counts)).toBe(ratio);
+  });
+});
+
+describe('buildCompareOption', () => {
+  it('drops points without a value on the chosen axis', () => {
+    const pts = comparePoints(
+      [
+        { label: 'a', error: 3, paramsM: 2, gpuDays: null },
+        { label: 'b', error: 4, paramsM: null, gpuDays: 0.1 },
+      ],
+      'cost',
+    );
+    expect(pts).toEqual([[0.1, 4, 'b']]);
+  });
+
+  it('puts the published results and the runs in two series', () => {
+    const refs = referencesFor('cifar10');
+    const opt = buildCompareOption(refs, [{ label: 'run 7', error: 9.5, paramsM: 0.1, gpuDays: 0.01 }], 'params');
+    const [published, mine] = opt.series as ScatterSeriesOption[];
+    expect((published.data as unknown[]).length).toBe(refs.length);
+    expect(mine.data).toEqual([[0.1, 9.5, 'run 7']]);
+    const nos = refs.find((r) => r.method === 'NOS (best)');
+    expect(nos).toMatchObject({ error: 2.53, paramsM: 2.6, gpuDays: 0.35 });
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import {
+  diffCount,
+  diffGenotypes,
+  edgeCount,
+  edgeLabels,
+  formatDartsText,
+  nodesFromEdgeCount,
+} from '../../../src-renderer/src/lib/genotype';
+import { GENOTYPE_A, GENOTYPE_B } from './fixtures';
+
+describe('genotype display helpers', () => {
+  it('counts 18 alpha rows for 4 inner nodes (14 first-tier + 4 second-tier)', () => {
+    expect(edgeCount(4)).toBe(18);
+    expect(nodesFromEdgeCount(18)).toBe(4);
+    expect(nodesFromEdgeCount(17)).toBeNull();
+  });
+
+  it('labels first-tier rows before second-tier rows', () => {
+    const labels = edgeLabels(4);
+    expect(labels).toHaveLength(18);
+    expect(labels[0]).toBe("c_{k-2} → n2'");
+    expect(labels[13]).toBe("n4 → n5'");
+    expect(labels[14]).toBe("n2' → n2");
+    expect(labels[17]).toBe("n5' → n5");
+  });
+
+  it('writes the DARTS-style text with both tiers of every block', () => {
+    const text = formatDartsText(GENOTYPE_A);
+    expect(text.startsWith("Genotype(normal=[[('sep_conv_3x3', 0), ('spatial_attention', 1), 'channel_attention']")).toBe(true);
+    expect(text).toContain('normal_concat=range(2, 6)');
+    expect(text).toContain("reduce=[[('max_pool_3x3', 0), ('max_pool_3x3', 1), 'skip_connect']");
+  });
+
+  it('finds no difference between a genotype and itself', () => {
+    expect(diffCount(GENOTYPE_A, GENOTYPE_A)).toBe(0);
+  });
+
+  it('marks a replaced first-tier op as removed and added, and a changed second-tier op', () => {
+    const normal = diffGenotypes(GENOTYPE_A, GENOTYPE_B, 'normal');
+    expect(normal[1].first.filter((e) => e.mark === 'removed')).toEqual([{ op: 'skip_connect', input: 2, mark: 'removed' }]);
+    expect(normal[1].first.filter((e) => e.mark === 'added')).toEqual([{ op: 'sep_conv_3x3', input: 2, mark: 'added' }]);
+    const reduce = diffGenotypes(GENOTYPE_A, GENOTYPE_B, 'reduce');
+    expect(reduce[0].second).toEqual({ a: 'skip_connect', b: 'sep_conv_5x5', same: false });
+    expect(diffCount(GENOTYPE_A, GENOTYPE_B)).toBe(3);
+  });
+});
