@@ -16,8 +16,15 @@ import {
   type DatasetMeta,
   type DatasetPreview,
   type DetectedDataset,
+  type StoredFormat,
 } from './datasets';
 import type { NosErrorData } from './errors';
+import {
+  EvaluationConfig,
+  OpStudyConfig,
+  RandomBaselineConfig,
+  type PublishedResults,
+} from './evaluation';
 import { BACKEND_NAMES, type BackendName } from './primitives';
 import { RUN_KINDS, RUN_STATUSES, type RunEvent, type RunKind, type RunStatus } from './runs';
 import type { StepProgress } from './runs';
@@ -47,12 +54,6 @@ const RunLabels = {
   name: z.string().min(1).max(120).optional(),
   tags: z.array(Tag).max(20).optional(),
 };
-
-/**
- * Configs of run kinds whose schema lives with their engine and is not in the contract yet
- * (evaluation, random baseline): an object here, validated by the job when it starts.
- */
-const OpaqueConfig = z.record(z.string(), z.unknown());
 
 export const RUN_SORT_FIELDS = [
   'id',
@@ -87,6 +88,11 @@ export const API_SCHEMAS = {
   listDatasets: NoPayload,
   /** Datasets that can be imported without a path: the bundled sample, Debian's Fashion-MNIST. */
   detectDatasets: NoPayload,
+  /**
+   * Check a source before importing it: the format found, counts, classes, image shape and
+   * warnings. Nothing is written. Invalid sources reject with BAD_INPUT naming the problem.
+   */
+  inspectDataset: ImportRequestSchema,
   /** Format, path, display name and importer options (`contract/datasets.ts`). */
   importDataset: ImportRequestSchema,
   getDataset: z.strictObject({
@@ -126,21 +132,24 @@ export const API_SCHEMAS = {
   }),
   startTeacher: z.strictObject({ dataset: DatasetId, config: TeacherConfig, ...RunLabels }),
   /**
-   * Train the derived network of a search run's final genotype from scratch. `dataset` defaults
-   * to the search's; `config` is validated by the evaluation job's schema.
+   * Train a derived network from scratch. With `config.genotype.from` 'run' (the default),
+   * `searchRunId` names the search whose final genotype is trained; `dataset` defaults to the
+   * search's.
    */
   startEvaluation: z.strictObject({
-    searchRunId: RunId,
+    searchRunId: RunId.optional(),
     dataset: DatasetId.optional(),
-    config: OpaqueConfig.optional(),
+    config: EvaluationConfig,
     ...RunLabels,
   }),
   /** Random genotypes from the same space, evaluated alike: the baseline of the paper. */
   startRandomBaseline: z.strictObject({
     dataset: DatasetId,
-    config: OpaqueConfig.optional(),
+    config: RandomBaselineConfig,
     ...RunLabels,
   }),
+  /** The self-calibration op study (paper section 5). */
+  startOpStudy: z.strictObject({ dataset: DatasetId, config: OpStudyConfig, ...RunLabels }),
   /** Memory and time a search config would take here, with warnings; nothing is started. */
   estimateSearch: z.strictObject({ dataset: DatasetId.optional(), config: SearchConfig }),
   pauseRun: RunIdPayload,
@@ -151,7 +160,10 @@ export const API_SCHEMAS = {
   setRunNote: z.strictObject({ runId: RunId, note: z.string().max(10_000) }),
   compareRuns: z.strictObject({ runIds: z.array(RunId).min(1).max(20) }),
 
-  /** The published result tables (from `resources/reference/`). */
+  /**
+   * The published result tables (`resources/reference/published-results.json`); null when the
+   * file is not installed.
+   */
   referenceResults: NoPayload,
 
   /**
@@ -273,6 +285,17 @@ export type DetectedDatasetInfo = DetectedDataset & {
   /** Id of an imported dataset with the same source, or null. */
   importedAs: string | null;
 };
+
+/** What `inspectDataset` found at a source. */
+export interface DatasetInspection {
+  format: StoredFormat;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  /** Height, width, channels of the images as they will be stored. */
+  imageShape: [number, number, number];
+  warnings: string[];
+}
 
 /** A dataset with a few images per class and the class histogram (inside `preview.classes`). */
 export type DatasetDetail = DatasetSummary & { preview: DatasetPreview };
@@ -397,26 +420,6 @@ export interface SearchEstimate {
   warnings: EstimateWarning[];
 }
 
-export interface ReferenceRow {
-  method: string;
-  dataset: string;
-  top1Error: number | null;
-  top5Error: number | null;
-  paramsM: number | null;
-  /** GPU-days of search, as published. */
-  searchCostGpuDays: number | null;
-  searchMethod: string | null;
-  note: string | null;
-}
-
-export interface ReferenceTable {
-  id: string;
-  title: string;
-  /** Citation: paper, table number. */
-  source: string;
-  rows: ReferenceRow[];
-}
-
 export interface CompareRow {
   run: RunSummary;
   top1Error: number | null;
@@ -429,7 +432,8 @@ export interface CompareRow {
 
 export interface Comparison {
   rows: CompareRow[];
-  reference: ReferenceTable[];
+  /** The published tables to place beside the rows; null when not installed. */
+  reference: PublishedResults | null;
 }
 
 /**
@@ -464,6 +468,7 @@ export interface NosApi {
 
   listDatasets(): Promise<DatasetSummary[]>;
   detectDatasets(): Promise<DetectedDatasetInfo[]>;
+  inspectDataset(p: ApiPayload<'inspectDataset'>): Promise<DatasetInspection>;
   importDataset(p: ApiPayload<'importDataset'>): Promise<DatasetSummary>;
   getDataset(p: ApiPayload<'getDataset'>): Promise<DatasetDetail>;
   deleteDataset(p: ApiPayload<'deleteDataset'>): Promise<void>;
@@ -475,6 +480,7 @@ export interface NosApi {
   startTeacher(p: ApiPayload<'startTeacher'>): Promise<StartedRun>;
   startEvaluation(p: ApiPayload<'startEvaluation'>): Promise<StartedRun>;
   startRandomBaseline(p: ApiPayload<'startRandomBaseline'>): Promise<StartedRun>;
+  startOpStudy(p: ApiPayload<'startOpStudy'>): Promise<StartedRun>;
   estimateSearch(p: ApiPayload<'estimateSearch'>): Promise<SearchEstimate>;
   pauseRun(p: ApiPayload<'pauseRun'>): Promise<RunSummary>;
   resumeRun(p: ApiPayload<'resumeRun'>): Promise<RunSummary>;
@@ -484,7 +490,7 @@ export interface NosApi {
   setRunNote(p: ApiPayload<'setRunNote'>): Promise<RunSummary>;
   compareRuns(p: ApiPayload<'compareRuns'>): Promise<Comparison>;
 
-  referenceResults(): Promise<ReferenceTable[]>;
+  referenceResults(): Promise<PublishedResults | null>;
 
   exportGenotype(p: ApiPayload<'exportGenotype'>): Promise<ExportResult>;
   exportWeights(p: ApiPayload<'exportWeights'>): Promise<ExportResult>;
