@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './primitives';
 export * from './runs';
 export * from './config';
+export * from './evaluation';
