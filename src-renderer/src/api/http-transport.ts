@@ -1,10 +1,11 @@
 /**
  * The API over HTTP + WebSocket, for a page served by `nos serve`: every method is
- * `POST /api/<method>` with the payload as JSON body and the per-launch token in a header;
- * run events arrive on the WebSocket `/api/events`.
+ * `POST /api/<method>` with the payload as JSON body and the per-launch token in the
+ * `x-nos-token` header; answers come in the contract's envelope `{ ok, value | error }`; run
+ * events arrive on the WebSocket `/api/events`.
  */
-import type { RunEvent } from '@contract';
-import type { NosClient, NosMethod } from './types';
+import { API_METHODS, EVENTS_PATH, TOKEN_HEADER, httpRoute, type ApiMethod, type RunEvent } from '@contract';
+import type { NosClient } from './types';
 import { toNosError } from './errors';
 
 export interface HttpTransportOptions {
@@ -12,50 +13,74 @@ export interface HttpTransportOptions {
   origin: string;
   token: string | null;
   fetchImpl?: typeof fetch;
+  socketImpl?: typeof WebSocket;
 }
 
-export const TOKEN_HEADER = 'x-nos-token';
-
 export function createHttpClient(opts: HttpTransportOptions): NosClient {
-  const doFetch = opts.fetchImpl ?? window.fetch.bind(window);
-  const call = async (method: string, payload: unknown): Promise<unknown> => {
-    const res = await doFetch(`${opts.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.token ? { [TOKEN_HEADER]: opts.token } : {}) },
-      body: JSON.stringify(payload ?? {}),
-    });
+  const doFetch = opts.fetchImpl ?? globalThis.fetch.bind(globalThis);
+  const call = async (method: ApiMethod, payload: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await doFetch(`${opts.origin}${httpRoute(method)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(opts.token ? { [TOKEN_HEADER]: opts.token } : {}) },
+        body: JSON.stringify(payload ?? null),
+      });
+    } catch (err) {
+      throw toNosError({
+        code: 'STORAGE',
+        message: `Cannot reach the NOS server at ${opts.origin}: ${String(err)}`,
+        hint: 'Check that `nos serve` is still running, then reload the page.',
+      });
+    }
     const body: unknown = await res.json().catch(() => null);
-    if (!res.ok) throw toNosError(body ?? new Error(`HTTP ${res.status} ${res.statusText} from /api/${method}`));
-    return unwrapResult(body);
+    return unwrapEnvelope(body, res.status, method);
   };
-  const events = createEventSocket(opts.origin, opts.token);
-  return new Proxy({} as NosClient, {
-    get(_target, name) {
-      if (name === 'onRunEvent') return events.subscribe;
-      if (typeof name !== 'string' || name === 'then') return undefined;
-      return (payload?: unknown) => call(name as NosMethod, payload);
-    },
+
+  const client: Record<string, unknown> = { onRunEvent: createEventSocket(opts).subscribe };
+  for (const method of API_METHODS) client[method] = (payload?: unknown) => call(method, payload);
+  return client as unknown as NosClient;
+}
+
+/** Reads the contract's envelope; anything else is reported with the HTTP status it came with. */
+export function unwrapEnvelope(body: unknown, status: number, method: string): unknown {
+  if (typeof body === 'object' && body !== null && 'ok' in body) {
+    if (body.ok === true && 'value' in body) return body.value;
+    if (body.ok === false && 'error' in body) throw toNosError(body.error);
+  }
+  if (status === 401 || status === 403) {
+    throw toNosError({
+      code: 'BAD_INPUT',
+      message: `The NOS server refused ${method}: missing or wrong access token (HTTP ${status}).`,
+      hint: 'Open the exact address `nos serve` printed (it carries ?token=...).',
+    });
+  }
+  throw toNosError({
+    code: 'INTERNAL',
+    message: `Unexpected answer to ${method} (HTTP ${status}).`,
+    hint: 'The page and the server may be from different versions: restart `nos serve` and reload.',
   });
 }
 
-/** The server answers `{ result }`; a bare value is accepted too. */
-export function unwrapResult(body: unknown): unknown {
-  if (typeof body === 'object' && body !== null && 'result' in body) return body.result;
-  return body;
-}
-
 /** One shared WebSocket, opened on the first subscriber and reconnected with back-off. */
-function createEventSocket(origin: string, token: string | null) {
+function createEventSocket(opts: HttpTransportOptions) {
+  const Socket = opts.socketImpl ?? globalThis.WebSocket;
   const listeners = new Set<(e: RunEvent) => void>();
   let socket: WebSocket | null = null;
   let retryMs = 500;
-  const url = `${origin.replace(/^http/, 'ws')}/api/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const query = opts.token ? `?token=${encodeURIComponent(opts.token)}` : '';
+  const url = `${opts.origin.replace(/^http/, 'ws')}${EVENTS_PATH}${query}`;
 
   const open = (): void => {
-    socket = new WebSocket(url);
+    socket = new Socket(url);
     socket.onopen = () => (retryMs = 500);
     socket.onmessage = (msg) => {
-      const event = JSON.parse(String(msg.data)) as RunEvent;
+      let event: RunEvent;
+      try {
+        event = JSON.parse(String(msg.data)) as RunEvent;
+      } catch {
+        return; // not an event (a keep-alive, say): nothing to deliver
+      }
       for (const l of listeners) l(event);
     };
     socket.onclose = () => {

@@ -3,7 +3,7 @@
  * reference results as one series and the user's runs as another.
  */
 import type { EChartsOption, ScatterSeriesOption } from 'echarts';
-import type { ReferenceResult } from '../lib/reference-results';
+import type { ReferencePoint } from '../lib/reference-results';
 import { AXIS_STYLE, CHART_FONT, GRID } from './theme';
 
 export interface ComparePoint {
@@ -29,14 +29,11 @@ export function comparePoints(points: ComparePoint[], axis: CompareAxis): [numbe
 }
 
 export function buildCompareOption(
-  references: ReferenceResult[],
+  references: ReferencePoint[],
   runs: ComparePoint[],
   axis: CompareAxis,
 ): EChartsOption {
-  const refPoints = comparePoints(
-    references.map((r) => ({ label: r.method, error: r.error, paramsM: r.paramsM, gpuDays: r.gpuDays })),
-    axis,
-  );
+  const refPoints = comparePoints(references, axis);
   const scatter = (name: string, data: [number, number, string][], color: string, symbol: string): ScatterSeriesOption => ({
     type: 'scatter',
     name,

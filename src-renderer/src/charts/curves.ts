@@ -3,7 +3,7 @@
  * the live view calls it again with the grown series and hands the result to the same chart.
  */
 import type { EChartsOption, LineSeriesOption } from 'echarts';
-import type { MetricSeries } from '../api/types';
+import type { SeriesByKey as MetricSeries } from '../api/types';
 import { AXIS_STYLE, CHART_FONT, GRID, SERIES_COLORS } from './theme';
 
 export interface CurveSpec {

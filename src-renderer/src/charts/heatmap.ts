@@ -3,14 +3,13 @@
  * columns the ops of the space, cells the softmax of the alphas on that edge.
  */
 import type { EChartsOption } from 'echarts';
-import type { Primitive } from '@contract';
 import { CHART_FONT } from './theme';
 import { opColor } from '../lib/families';
 
 export interface HeatmapInput {
   /** Rows: edges; columns: ops. Softmax weights in [0, 1]. */
   matrix: number[][];
-  ops: readonly Primitive[];
+  ops: readonly string[];
   edges: readonly string[];
   title: string;
 }
@@ -76,6 +75,6 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
 }
 
 /** Column header colours by op family, for a legend strip above the heatmap. */
-export function opHeaderColors(ops: readonly Primitive[]): string[] {
+export function opHeaderColors(ops: readonly string[]): string[] {
   return ops.map(opColor);
 }

@@ -40,7 +40,7 @@ export interface CellGraph {
 
 /** Alphas to annotate ops with: rows in `edgeLabels` order, columns in `ops` order. */
 export interface AlphaLookup {
-  ops: readonly Primitive[];
+  ops: readonly string[];
   matrix: number[][];
 }
 

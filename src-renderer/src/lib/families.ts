@@ -1,5 +1,5 @@
 /** Colours of the op families (contract primitives.ts), shared by heatmaps, graphs and legends. */
-import { familyOf, type OpFamily, type Primitive } from '@contract';
+import { PRIMITIVES, familyOf, type OpFamily, type Primitive } from '@contract';
 
 export const FAMILY_COLORS: Readonly<Record<OpFamily, string>> = {
   feature: '#3c6fc4',
@@ -15,6 +15,11 @@ export const FAMILY_LABELS: Readonly<Record<OpFamily, string>> = {
   none: 'zero (none)',
 };
 
-export function opColor(op: Primitive): string {
-  return FAMILY_COLORS[familyOf(op)];
+/** Family of an op name as the API sends it (a string); unknown names count as 'none'. */
+export function familyOfName(op: string): OpFamily {
+  return (PRIMITIVES as readonly string[]).includes(op) ? familyOf(op as Primitive) : 'none';
+}
+
+export function opColor(op: string): string {
+  return FAMILY_COLORS[familyOfName(op)];
 }

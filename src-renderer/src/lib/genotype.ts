@@ -106,3 +106,21 @@ export function diffCount(a: GenotypeData, b: GenotypeData): number {
   }
   return count;
 }
+
+/**
+ * The genotype of an API answer (typed `unknown` there) when it has the version-1 shape, else
+ * null. A light structural check for drawing: the main process validated it when it stored it.
+ */
+export function asGenotype(value: unknown): GenotypeData | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const g = value as Partial<GenotypeData>;
+  const blocksOk = (blocks: unknown) =>
+    Array.isArray(blocks) &&
+    blocks.every(
+      (b: Partial<GenotypeBlockData>) =>
+        typeof b?.second === 'string' &&
+        Array.isArray(b.first) &&
+        b.first.every((e) => typeof e?.op === 'string' && Number.isInteger(e.input)),
+    );
+  return g.version === 1 && blocksOk(g.normal) && blocksOk(g.reduce) ? (g as GenotypeData) : null;
+}

@@ -4,7 +4,13 @@ import { buildCurvesOption, hasCurveData } from '../../../src-renderer/src/chart
 import { buildAlphaHeatmapOption, heatmapData } from '../../../src-renderer/src/charts/heatmap';
 import { buildClassHistogramOption, imbalanceRatio } from '../../../src-renderer/src/charts/histogram';
 import { buildCompareOption, comparePoints } from '../../../src-renderer/src/charts/compare';
-import { referencesFor } from '../../../src-renderer/src/lib/reference-results';
+import { readFileSync } from 'node:fs';
+import { parsePublishedResults } from '@contract';
+import { referencePoints } from '../../../src-renderer/src/lib/reference-results';
+
+const published = parsePublishedResults(
+  JSON.parse(readFileSync(new URL('../../../resources/reference/published-results.json', import.meta.url), 'utf8')),
+);
 
 const series = {
   'search/loss': [
@@ -95,12 +101,34 @@ describe('buildCompareOption', () => {
   });
 
   it('puts the published results and the runs in two series', () => {
-    const refs = referencesFor('cifar10');
+    const refs = referencePoints(published, 'cifar10');
     const opt = buildCompareOption(refs, [{ label: 'run 7', error: 9.5, paramsM: 0.1, gpuDays: 0.01 }], 'params');
-    const [published, mine] = opt.series as ScatterSeriesOption[];
-    expect((published.data as unknown[]).length).toBe(refs.length);
+    const [refSeries, mine] = opt.series as ScatterSeriesOption[];
+    expect((refSeries.data as unknown[]).length).toBe(refs.length);
     expect(mine.data).toEqual([[0.1, 9.5, 'run 7']]);
-    const nos = refs.find((r) => r.method === 'NOS (best)');
-    expect(nos).toMatchObject({ error: 2.53, paramsM: 2.6, gpuDays: 0.35 });
+    expect(refs.find((r) => r.label === 'DARTS (2nd order)')).toMatchObject({ paramsM: 3.3, gpuDays: 4 });
+  });
+});
+
+describe('referencePoints', () => {
+  it('takes CIFAR-10 rows from Table 2 with params, search cost and the source paper', () => {
+    const refs = referencePoints(published, 'cifar10');
+    const darts = refs.find((r) => r.label === 'DARTS (2nd order)');
+    expect(darts).toMatchObject({ error: 2.76, paramsM: 3.3, gpuDays: 4 });
+    expect(darts?.errorText).toContain('2.76');
+    expect(darts?.source).toContain('Table 2');
+    expect(darts?.source).toContain('DARTS');
+  });
+
+  it('leaves out rows the paper has no figure for on that benchmark', () => {
+    const c100 = referencePoints(published, 'cifar100').map((r) => r.label);
+    expect(c100).not.toContain('ENAS');
+    expect(c100.length).toBeGreaterThan(3);
+  });
+
+  it('takes ImageNet rows from Table 3', () => {
+    const imagenet = referencePoints(published, 'imagenet');
+    expect(imagenet.every((r) => r.source.includes('Table 3'))).toBe(true);
+    expect(imagenet.length).toBeGreaterThan(0);
   });
 });
