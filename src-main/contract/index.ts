@@ -6,4 +6,3 @@ export * from './primitives';
 export * from './runs';
 export * from './config';
 export * from './evaluation';
-export * from './genotype';
