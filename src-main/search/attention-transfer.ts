@@ -43,8 +43,8 @@ export function attentionMap(feature: tf.Tensor4D, size?: [number, number]): tf.
  * Blocks gradients: the value of `x`, with a zero gradient. The teacher is frozen, so nothing
  * computed from its activations may feed a gradient back into it.
  */
-const stopGradient = tf.customGrad((x: tf.Tensor) => ({
-  value: tf.clone(x),
+const stopGradient = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.clone(inputs[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 }));
 

@@ -66,7 +66,13 @@ abstract class SlotOptimizer implements Optimizer {
     for (const kind of slotKinds) {
       this.slots.set(
         kind,
-        params.map(([, v]) => tf.variable(tf.zerosLike(v), false)),
+        params.map(([, v]) => {
+          // tf.variable shares the initial tensor's data: dispose the initial tensor itself.
+          const zeros = tf.zerosLike(v);
+          const slot = tf.variable(zeros, false);
+          zeros.dispose();
+          return slot;
+        }),
       );
     }
   }
@@ -117,7 +123,9 @@ abstract class SlotOptimizer implements Optimizer {
             'Resume with the configuration the checkpoint was written with.',
           );
         }
-        v.assign(tf.tensor(s.data, v.shape));
+        const value = tf.tensor(s.data, v.shape);
+        v.assign(value);
+        value.dispose();
       });
     }
     this.step = state.step;
