@@ -6,3 +6,4 @@ export * from './primitives';
 export * from './runs';
 export * from './config';
 export * from './evaluation';
+export * from './genotype';

@@ -105,7 +105,7 @@ export class Module {
         );
       }
       assertShape(n, v.shape, s);
-      v.assign(tf.tensor(s.data, v.shape));
+      assignFrom(v, s.data);
     }
     if (strict) {
       const known = new Set(mine.map(([n]) => n));
@@ -148,4 +148,11 @@ function assertShape(name: string, expected: readonly number[], got: StateTensor
       'Load a checkpoint saved from a network of the same configuration.',
     );
   }
+}
+
+/** Overwrites a variable with CPU values (the temporary tensor is freed). */
+export function assignFrom(v: tf.Variable, data: Float32Array): void {
+  const t = tf.tensor(data, v.shape);
+  v.assign(t);
+  t.dispose();
 }
