@@ -144,6 +144,12 @@ export class BatchPipeline {
     while (this.position.epoch === epoch) yield await this.next();
   }
 
+  /** Resolves once the batches scheduled ahead are built (measurements, tests). */
+  async ready(): Promise<void> {
+    await new Promise((resolveSoon) => setImmediate(resolveSoon));
+    await Promise.allSettled(this.queue);
+  }
+
   /** Stops prefetching; batches already queued are dropped. */
   close(): void {
     this.closed = true;
