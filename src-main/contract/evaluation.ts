@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { formatConfigIssues, PRESET_NAMES, type PresetName } from './config';
 import { NosError } from './errors';
-import { SEARCH_SPACE_NAMES } from './primitives';
+import { BACKEND_NAMES, SEARCH_SPACE_NAMES } from './primitives';
 
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();
@@ -71,6 +71,7 @@ const trainingFields = {
   /** Write a checkpoint every this many steps (and always at the end of an epoch). */
   checkpointEverySteps: positiveInt.default(200),
   seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
 };
 
 export const EvaluationConfig = z.object({
@@ -205,6 +206,7 @@ export const OpStudyConfig = z.object({
   evalBatch: positiveInt.default(256),
   checkpointEverySteps: positiveInt.default(200),
   seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
 });
 export type OpStudyConfig = z.infer<typeof OpStudyConfig>;
 export type OpStudyConfigInput = z.input<typeof OpStudyConfig>;
