@@ -257,19 +257,23 @@ export interface AboutInfo {
   nativeDialogs: boolean;
 }
 
+/** One compute backend as probed here (the engine's `probeBackends`). */
 export interface BackendProbe {
   name: Exclude<BackendName, 'auto'>;
-  available: boolean;
-  version: string | null;
-  /** Why it cannot be used, and what to do (install tfjs-node, a driver, ...). */
+  usable: boolean;
+  /** Why it cannot be used (null when usable). */
   reason: string | null;
-  /** Milliseconds of a small reference step, when it was measured. */
-  benchmarkMs: number | null;
+  /** What to do to make it usable (null when usable). */
+  fix: string | null;
+  version: string | null;
+  /** True for the one backend `auto` picks. */
+  autoPick: boolean;
 }
 
 export interface DoctorReport {
   probes: BackendProbe[];
-  recommended: Exclude<BackendName, 'auto'>;
+  /** The backend `auto` picks here; null when none loads. */
+  recommended: Exclude<BackendName, 'auto'> | null;
   /** Memory the chosen backend may use (wasm: the 4 GiB heap), in bytes; null if unbounded. */
   memoryLimitBytes: number | null;
   cpus: number;
