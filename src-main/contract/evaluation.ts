@@ -354,7 +354,10 @@ export const PublishedPaperSchema = z
     citation: z.string().min(1),
     year: z.number().int(),
     /** Reference number of this paper in the NOS paper's bibliography, e.g. "[10]". */
-    nosRef: z.string().regex(/^\[\d+\]$/).optional(),
+    nosRef: z
+      .string()
+      .regex(/^\[\d+\]$/)
+      .optional(),
   })
   .strict();
 
@@ -381,7 +384,15 @@ export const PublishedRowSchema = z
   .object({
     id: z.string().min(1),
     label: z.string().min(1),
-    role: z.enum(['baseline', 'variant', 'teacher', 'method', 'random-baseline', 'nos', 'ablation']),
+    role: z.enum([
+      'baseline',
+      'variant',
+      'teacher',
+      'method',
+      'random-baseline',
+      'nos',
+      'ablation',
+    ]),
     /** Key into `papers`: the method's own paper, where the NOS paper quotes it. */
     methodPaper: z.string().optional(),
     /** Op-study rows: the self-calibration op added. */

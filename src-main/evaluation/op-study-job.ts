@@ -9,7 +9,11 @@
  * i * epochs ... (i + 1) * epochs - 1, so one chart shows them in sequence.
  */
 import { join } from 'node:path';
-import { parseOpStudyConfig, type OpStudyConfig, type OpStudyVariant } from '../contract/evaluation';
+import {
+  parseOpStudyConfig,
+  type OpStudyConfig,
+  type OpStudyVariant,
+} from '../contract/evaluation';
 import { METRIC } from '../contract/metrics';
 import { initBackend } from '../engine';
 import { Random } from '../nn/random';
@@ -101,7 +105,9 @@ async function runStudy(
     try {
       const multAdds = await measureMultAdds((x) => net.forward(x, false).logits, [h, w, c]);
       const params = net.paramCount();
-      ctx.log.info(`Op study ${i + 1}/${config.variants.length}: ${variant}, ${params} parameters.`);
+      ctx.log.info(
+        `Op study ${i + 1}/${config.variants.length}: ${variant}, ${params} parameters.`,
+      );
       const outcome = await trainClassifier({
         net,
         data: source,

@@ -9,9 +9,19 @@
  * rule keeps at least one feature op in the first tier: blocks without one are redrawn, which
  * leaves the draw uniform over the blocks the rule allows. `none` is never drawn.
  */
-import { GENOTYPE_VERSION, validateGenotype, type Genotype, type GenotypeBlock } from '../contract/genotype';
+import {
+  GENOTYPE_VERSION,
+  validateGenotype,
+  type Genotype,
+  type GenotypeBlock,
+} from '../contract/genotype';
 import { NosError } from '../contract/errors';
-import { SEARCH_SPACES, familyOf, type Primitive, type SearchSpaceName } from '../contract/primitives';
+import {
+  SEARCH_SPACES,
+  familyOf,
+  type Primitive,
+  type SearchSpaceName,
+} from '../contract/primitives';
 import { Random } from '../nn/random';
 
 /** The ops a genotype of `space` may hold: the space's list without `none`. */
@@ -19,7 +29,8 @@ export function genotypeOps(space: SearchSpaceName): Primitive[] {
   return SEARCH_SPACES[space].filter((p) => p !== 'none');
 }
 
-const pick = <T>(rng: Random, list: readonly T[]): T => list[Math.floor(rng.uniform() * list.length)];
+const pick = <T>(rng: Random, list: readonly T[]): T =>
+  list[Math.floor(rng.uniform() * list.length)];
 
 function sampleBlock(rng: Random, k: number, space: SearchSpaceName): GenotypeBlock {
   const ops = genotypeOps(space);
@@ -49,7 +60,8 @@ export function sampleGenotype(space: SearchSpaceName, rng: Random, nodes = 4): 
       'Use 4 inner nodes, as the paper does.',
     );
   }
-  const cell = (): GenotypeBlock[] => Array.from({ length: nodes }, (_, k) => sampleBlock(rng, k, space));
+  const cell = (): GenotypeBlock[] =>
+    Array.from({ length: nodes }, (_, k) => sampleBlock(rng, k, space));
   const normal = cell();
   const reduce = cell();
   return validateGenotype({

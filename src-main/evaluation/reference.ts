@@ -22,7 +22,8 @@ const RELATIVE_PATH = join('resources', 'reference', 'published-results.json');
  * resources folder instead.
  */
 export function defaultReferencePath(resourcesRoot?: string): string {
-  if (resourcesRoot !== undefined) return join(resourcesRoot, 'reference', 'published-results.json');
+  if (resourcesRoot !== undefined)
+    return join(resourcesRoot, 'reference', 'published-results.json');
   let dir = resolve(__dirname);
   for (;;) {
     const candidate = join(dir, RELATIVE_PATH);

@@ -67,10 +67,7 @@ export function formatStatistics(s: RunStatistics, digits = 2): string {
  * Headline figures of a summary for a JobResult: `<prefix>_mean`, `<prefix>_sd`,
  * `<prefix>_best`, `<prefix>_n`, so a run list shows what each number is.
  */
-export function statisticsSummary(
-  prefix: string,
-  s: RunStatistics,
-): Record<string, number | null> {
+export function statisticsSummary(prefix: string, s: RunStatistics): Record<string, number | null> {
   return {
     [`${prefix}_mean`]: s.mean,
     [`${prefix}_sd`]: s.sd,

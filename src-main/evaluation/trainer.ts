@@ -17,7 +17,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { NosError } from '../contract/errors';
 import { METRIC } from '../contract/metrics';
 import type { StateDict } from '../nn/module';
-import { saveCheckpoint, takePrefix, withPrefix, type CheckpointData } from '../training/checkpoint';
+import {
+  saveCheckpoint,
+  takePrefix,
+  withPrefix,
+  type CheckpointData,
+} from '../training/checkpoint';
 import { clipByGlobalNorm, Sgd, type OptimizerState } from '../training/optim';
 import type { RunContext } from '../training/run-context';
 import type { Batch, BatchSource } from './batches';

@@ -16,13 +16,62 @@ import {
 type Spec = Record<string, Record<string, number | [number, number] | null>>;
 
 const TABLE1: Spec = {
-  resnet18: { c10Top1: 4.95, c10Top5: 0.22, c100Top1: 23.61, c100Top5: 7.16, flops: 555.42, params: 11.17 },
-  'resnet18+dynamic_conv_3x3': { c10Top1: 4.63, c10Top5: 0.13, c100Top1: 22.63, c100Top5: 6.44, flops: 3.85, params: 0.03 },
-  'resnet18+dynamic_conv_5x5': { c10Top1: 4.78, c10Top5: 0.14, c100Top1: 23.45, c100Top5: 6.82, flops: 7.62, params: 0.04 },
-  'resnet18+dil_dynamic_conv_3x3': { c10Top1: 4.97, c10Top5: 0.23, c100Top1: 24.0, c100Top5: 7.28, flops: 3.85, params: 0.03 },
-  'resnet18+dil_dynamic_conv_5x5': { c10Top1: 4.92, c10Top5: 0.17, c100Top1: 23.75, c100Top5: 7.2, flops: 7.62, params: 0.04 },
-  'resnet18+spatial_attention': { c10Top1: 4.79, c10Top5: 0.16, c100Top1: 23.51, c100Top5: 7.04, flops: 1.08, params: 0.01 },
-  'resnet18+channel_attention': { c10Top1: 4.83, c10Top5: 0.19, c100Top1: 23.2, c100Top5: 6.89, flops: 0.4, params: 0.15 },
+  resnet18: {
+    c10Top1: 4.95,
+    c10Top5: 0.22,
+    c100Top1: 23.61,
+    c100Top5: 7.16,
+    flops: 555.42,
+    params: 11.17,
+  },
+  'resnet18+dynamic_conv_3x3': {
+    c10Top1: 4.63,
+    c10Top5: 0.13,
+    c100Top1: 22.63,
+    c100Top5: 6.44,
+    flops: 3.85,
+    params: 0.03,
+  },
+  'resnet18+dynamic_conv_5x5': {
+    c10Top1: 4.78,
+    c10Top5: 0.14,
+    c100Top1: 23.45,
+    c100Top5: 6.82,
+    flops: 7.62,
+    params: 0.04,
+  },
+  'resnet18+dil_dynamic_conv_3x3': {
+    c10Top1: 4.97,
+    c10Top5: 0.23,
+    c100Top1: 24.0,
+    c100Top5: 7.28,
+    flops: 3.85,
+    params: 0.03,
+  },
+  'resnet18+dil_dynamic_conv_5x5': {
+    c10Top1: 4.92,
+    c10Top5: 0.17,
+    c100Top1: 23.75,
+    c100Top5: 7.2,
+    flops: 7.62,
+    params: 0.04,
+  },
+  'resnet18+spatial_attention': {
+    c10Top1: 4.79,
+    c10Top5: 0.16,
+    c100Top1: 23.51,
+    c100Top5: 7.04,
+    flops: 1.08,
+    params: 0.01,
+  },
+  'resnet18+channel_attention': {
+    c10Top1: 4.83,
+    c10Top5: 0.19,
+    c100Top1: 23.2,
+    c100Top5: 6.89,
+    flops: 0.4,
+    params: 0.15,
+  },
 };
 
 const TABLE2: Spec = {
@@ -89,7 +138,11 @@ describe('published results', () => {
           if (expected === null) {
             expect(f, `${rowId}.${col}`).toBeNull();
           } else if (Array.isArray(expected)) {
-            expect(f, `${rowId}.${col}`).toMatchObject({ value: expected[0], sd: expected[1], statistic: 'mean' });
+            expect(f, `${rowId}.${col}`).toMatchObject({
+              value: expected[0],
+              sd: expected[1],
+              statistic: 'mean',
+            });
           } else {
             expect(f?.value, `${rowId}.${col}`).toBe(expected);
             expect(f?.sd, `${rowId}.${col} has no sd`).toBeUndefined();
@@ -103,7 +156,10 @@ describe('published results', () => {
     const t2 = findTable(doc, 'table2-cifar');
     expect(findRow(t2, 'nos-best').values.c10Top1).toMatchObject({ statistic: 'best', n: 10 });
     expect(findRow(t2, 'nos-mean').values.c100Top1).toMatchObject({ statistic: 'mean', n: 10 });
-    expect(findRow(t2, 'random-baseline').values.c10Top1).toMatchObject({ statistic: 'best', n: 30 });
+    expect(findRow(t2, 'random-baseline').values.c10Top1).toMatchObject({
+      statistic: 'best',
+      n: 30,
+    });
     expect(formatPublishedFigure(findRow(t2, 'nos-mean').values.c10Top1 ?? null)).toBe(
       '2.67 ± 0.06 (mean of 10)',
     );

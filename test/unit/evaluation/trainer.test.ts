@@ -49,7 +49,13 @@ describe('trainClassifier', () => {
   });
 
   const newNet = () =>
-    new OpStudyNet(new Random(1), { inChannels: 1, classes: 10, width: 4, variant: 'baseline', stages: [] });
+    new OpStudyNet(new Random(1), {
+      inChannels: 1,
+      classes: 10,
+      width: 4,
+      variant: 'baseline',
+      stages: [],
+    });
 
   /** Trains a fresh net; `control` decides pause/cancel per step. */
   async function train(name: string, control: () => ControlSignal, resumeFrom?: string) {
@@ -90,7 +96,10 @@ describe('trainClassifier', () => {
     const straight = await train('straight', () => 'run');
     let calls = 0;
     const paused = await train('paused', () => (++calls === 3 ? 'pause' : 'run'));
-    expect(paused.outcome).toEqual({ status: 'paused', checkpointPath: join(tmp.dir, 'paused.nosckpt') });
+    expect(paused.outcome).toEqual({
+      status: 'paused',
+      checkpointPath: join(tmp.dir, 'paused.nosckpt'),
+    });
     const ckpt = loadCheckpoint<TrainerMeta<{ tag: string }>>(join(tmp.dir, 'paused.nosckpt'));
     expect(ckpt.meta).toMatchObject({ epoch: 0, step: 2, extra: { tag: 'paused' } });
 
