@@ -81,7 +81,10 @@ describe('JobQueue', () => {
     const runId = queue.submit({ kind: 'search', config: tinyConfig({ stepDelayMs: 40 }) });
     await new Promise<void>((resolve) => {
       const off = queue.onEvent((e) => {
-        if (e.type === 'progress' && e.progress.step === 1) (off(), queue.pause(runId), resolve());
+        if (e.type !== 'progress' || e.progress.step !== 1) return;
+        off();
+        queue.pause(runId);
+        resolve();
       });
     });
     const paused = await queue.wait(runId);
