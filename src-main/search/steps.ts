@@ -5,6 +5,8 @@
  * micro-batches, and the run control check.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// Side effect: tfjs-core's own gradients (the engine's initBackend later overrides the conv ones).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { NosError } from '../contract/errors';
 import type { RunContext } from '../training/run-context';
 
