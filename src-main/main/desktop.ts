@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, ipcMain, Menu, type IpcMainInvokeEvent } from 'electron';
 import { createDispatch } from '../api/dispatch';
 import type { NosService } from '../api/service';
+import type { QueueOptions } from '../jobs';
 import { createDesktopApi } from './dialogs';
 import { pushRunEvent, registerIpcHandlers } from './ipc';
 import { createMainWindow, installContentSecurityPolicy, isAppUrl, type WindowOptions } from './window';
@@ -17,6 +18,8 @@ export interface DesktopOptions {
   /** Folder of the built bundles (out/): preload/index.js and renderer/index.html inside. */
   outDir?: string;
   devServerUrl?: string;
+  /** Job queue settings (tests run tiny jobs). */
+  queue?: QueueOptions;
 }
 
 export interface DesktopHandle {
@@ -71,6 +74,7 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<DesktopHa
     nativeDialogs: true,
     runtime: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
     appVersion: app.getVersion(),
+    queue: opts.queue,
   });
 
   // IPC is answered before the page can call.
