@@ -1,0 +1,138 @@
+/**
+ * The whole product path in a real browser: `nos serve` on an empty data directory, then, as a
+ * user would, import the bundled dataset, configure and launch a smoke search, watch it finish
+ * live, open its cell graph, compare it with the published table and export its genotype. Charts
+ * must really paint (canvas pixels), the console must stay free of errors, and every step leaves
+ * a screenshot in test-results/e2e/.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateGenotype } from '../../src-main/contract';
+import { byTestId, canvasPaint, startApp, type App } from './harness';
+
+/** A chart counts as painted when a real share of its canvas is not background. */
+async function expectPainted(app: App, testid: string): Promise<void> {
+  const box = byTestId(app.page, testid);
+  await box.waitFor({ state: 'visible' });
+  // ECharts animates in: give it a moment to finish drawing.
+  await app.page.waitForTimeout(1200);
+  const paint = await canvasPaint(box);
+  expect(paint.width, `${testid} canvas width`).toBeGreaterThan(50);
+  expect(paint.inkPixels, `${testid} painted pixels`).toBeGreaterThan(500);
+  expect(paint.colours, `${testid} colours`).toBeGreaterThan(3);
+}
+
+describe('NOS Studio in the browser', () => {
+  let app: App;
+  let runId = 0;
+  const go = (hash: string) => app.page.goto(`${app.server.url}#${hash}`);
+
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('opens with the token and shows the app', async () => {
+    await byTestId(app.page, 'nav').waitFor();
+    await byTestId(app.page, 'runs-view').waitFor();
+    await app.screenshot('start');
+  });
+
+  it('imports the bundled dataset and shows its samples and class histogram', async () => {
+    await go('/datasets/import');
+    const card = app.page.locator('[data-testid^="dataset-detected-"]', { hasText: /bundled/i }).first();
+    await card.locator('[data-testid^="dataset-detected-use-"]').click();
+    await byTestId(app.page, 'dataset-step-review').waitFor({ timeout: 60_000 });
+    await app.screenshot('dataset-review');
+    await byTestId(app.page, 'dataset-import-submit').click();
+    await byTestId(app.page, 'dataset-view').waitFor({ timeout: 60_000 });
+    const samples = byTestId(app.page, 'dataset-samples').locator('img');
+    await samples.first().waitFor();
+    expect(await samples.count()).toBeGreaterThanOrEqual(10);
+    await expectPainted(app, 'chart-class-histogram');
+    await app.screenshot('dataset');
+  });
+
+  it('configures a smoke search in the wizard and launches it', async () => {
+    await byTestId(app.page, 'dataset-search').click();
+    await byTestId(app.page, 'search-wizard').waitFor();
+    await byTestId(app.page, 'search-preset-smoke').click();
+    const review = byTestId(app.page, 'search-step-review');
+    for (let i = 0; i < 8 && !(await review.isVisible()); i++) {
+      await byTestId(app.page, 'search-next').click();
+    }
+    await review.waitFor();
+    await byTestId(app.page, 'search-estimate').waitFor({ timeout: 60_000 });
+    await app.screenshot('search-review');
+    await byTestId(app.page, 'search-launch').click();
+    await byTestId(app.page, 'run-view').waitFor();
+    runId = Number(/#\/runs\/(\d+)/.exec(app.page.url())?.[1]);
+    expect(runId).toBeGreaterThan(0);
+  });
+
+  it('watches the search live until it completes', async () => {
+    await byTestId(app.page, 'run-progress').waitFor({ timeout: 120_000 });
+    await app.screenshot('run-live');
+    await expect
+      .poll(async () => (await byTestId(app.page, 'run-status').textContent())?.trim().toLowerCase(), {
+        timeout: 540_000,
+        interval: 2_000,
+      })
+      .toMatch(/completed|failed/);
+    expect((await byTestId(app.page, 'run-status').textContent())?.toLowerCase()).toContain('completed');
+    await expectPainted(app, 'chart-loss');
+    await expectPainted(app, 'chart-alpha-heatmap');
+    await app.screenshot('run-completed');
+  });
+
+  it("opens the run's cell graphs with both tiers and alpha on hover", async () => {
+    await byTestId(app.page, 'run-open-cells').click();
+    await byTestId(app.page, 'cell-view').waitFor();
+    for (const cell of ['normal', 'reduce']) {
+      const graph = byTestId(app.page, `cell-graph-${cell}`);
+      await graph.locator('svg').first().waitFor();
+      expect(await graph.locator('svg path, svg line').count(), `${cell} edges`).toBeGreaterThan(4);
+    }
+    const op = byTestId(app.page, 'cell-graph-normal').locator('[data-op]').first();
+    if (await op.count()) {
+      await op.hover();
+      await expect.poll(async () => byTestId(app.page, 'cell-hover').textContent()).toMatch(/\d\.\d/);
+    }
+    await app.screenshot('cells');
+  });
+
+  it('compares the run with the published table', async () => {
+    await go('/runs');
+    await byTestId(app.page, `runs-check-${runId}`).check();
+    await byTestId(app.page, 'runs-compare').click();
+    await byTestId(app.page, 'compare-view').waitFor();
+    await expectPainted(app, 'chart-compare-params');
+    const table = byTestId(app.page, 'compare-reference');
+    await table.waitFor();
+    expect(await table.textContent()).toMatch(/NOS/);
+    await app.screenshot('compare');
+  });
+
+  it('exports the genotype as JSON', async () => {
+    await go(`/runs/${runId}`);
+    await byTestId(app.page, 'run-open-export').click();
+    await byTestId(app.page, 'export-view').waitFor();
+    const [download] = await Promise.all([
+      app.page.waitForEvent('download'),
+      byTestId(app.page, 'export-genotype-json').click(),
+    ]);
+    const file = await download.path();
+    const genotype = validateGenotype(JSON.parse(readFileSync(file, 'utf8')));
+    expect(genotype.normal.length).toBeGreaterThan(0);
+    expect(download.suggestedFilename()).toMatch(/\.json$/);
+    await app.screenshot('export');
+  });
+
+  it('kept the console free of errors and every request succeeded', () => {
+    expect(app.problems.pageErrors).toEqual([]);
+    expect(app.problems.console).toEqual([]);
+    expect(app.problems.failedRequests).toEqual([]);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The browser end-to-end harness: `nos serve` on a temporary data directory, Debian's Chromium
+ * driven by playwright-core, every console error and failed request of the page collected, and
+ * helpers that prove a chart painted by reading its canvas pixels. Screenshots go to
+ * `test-results/e2e/`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startServer, type ServerHandle } from '../../src-main/server';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
+export const SHOTS_DIR = join(ROOT, 'test-results', 'e2e');
+
+const CHROMIUM_CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium; the wrapper script prints a harmless warning, so prefer the binary. */
+export function chromiumPath(): string {
+  const found = CHROMIUM_CANDIDATES.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error('Chromium is not installed: run `apt-get install -y chromium` (Debian), then retry.');
+  }
+  return found;
+}
+
+export interface PageProblems {
+  console: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+}
+
+export interface App {
+  server: ServerHandle;
+  browser: Browser;
+  page: Page;
+  dataDir: string;
+  problems: PageProblems;
+  /** Saves a full-page screenshot as test-results/e2e/<NN>-<name>.png and returns its path. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the server on a fresh data directory, launches Chromium and opens the app. */
+export async function startApp(): Promise<App> {
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new Error(`No built renderer in ${RENDERER_DIR}: run \`npx electron-vite build\` first.`);
+  }
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'nos-e2e-'));
+  const server = await startServer({ port: 0, dataDir, host: '127.0.0.1', staticDir: RENDERER_DIR });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+
+  const problems: PageProblems = { console: [], pageErrors: [], failedRequests: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.console.push(`${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.pageErrors.push(String(err)));
+  page.on('requestfailed', (req) => {
+    // A download that the test saves itself is reported as aborted: not a failure.
+    const reason = req.failure()?.errorText ?? '';
+    if (!reason.includes('ERR_ABORTED')) problems.failedRequests.push(`${req.method()} ${req.url()}: ${reason}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.failedRequests.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+  });
+
+  await page.goto(server.url);
+  let shot = 0;
+  return {
+    server,
+    browser,
+    page,
+    dataDir,
+    problems,
+    async screenshot(name) {
+      const file = join(SHOTS_DIR, `${String(++shot).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const byTestId = (page: Page, id: string): Locator => page.getByTestId(id);
+
+export interface CanvasPaint {
+  width: number;
+  height: number;
+  /** Pixels that differ from the most common colour (the background). */
+  inkPixels: number;
+  /** Distinct colours among the sampled pixels. */
+  colours: number;
+}
+
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+/**
+ * Reads the pixels of the first canvas inside `container` (ECharts draws on a 2D canvas) and
+ * measures how much of it is not background. An empty chart has a few axis pixels at most.
+ */
+export async function canvasPaint(container: Locator): Promise<CanvasPaint> {
+  const canvas = container.locator('canvas').first();
+  await canvas.waitFor({ state: 'attached' });
+  return canvas.evaluate((element) => {
+    // The node tsconfig has no DOM library: describe the little of a canvas used here.
+    const node = element as unknown as CanvasLike;
+    const ctx = node.getContext('2d');
+    if (!ctx || node.width === 0 || node.height === 0) {
+      return { width: node.width, height: node.height, inkPixels: 0, colours: 0 };
+    }
+    const { data } = ctx.getImageData(0, 0, node.width, node.height);
+    const counts = new Map<number, number>();
+    for (let i = 0; i < data.length; i += 4) {
+      const key = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    let background = 0;
+    for (const n of counts.values()) background = Math.max(background, n);
+    return { width: node.width, height: node.height, inkPixels: data.length / 4 - background, colours: counts.size };
+  });
+}
