@@ -4,6 +4,7 @@
  * script as the only bridge, no navigation away from the app and no new windows, every
  * permission request (camera, notifications, ...) denied, and a strict CSP on every response.
  */
+import { pathToFileURL } from 'node:url';
 import { BrowserWindow, session } from 'electron';
 import { desktopCsp } from './csp';
 
@@ -48,7 +49,7 @@ export function installContentSecurityPolicy(devServerUrl?: string): void {
 /** True when `url` is the app's own page (the built file or the dev server). */
 export function isAppUrl(url: string, opts: Pick<WindowOptions, 'indexHtml' | 'devServerUrl'>): boolean {
   if (opts.devServerUrl) return url.startsWith(new URL(opts.devServerUrl).origin + '/');
-  const page = new URL(`file://${opts.indexHtml.replace(/\\/g, '/')}`);
+  const page = pathToFileURL(opts.indexHtml);
   try {
     const u = new URL(url);
     return u.protocol === 'file:' && u.pathname === page.pathname;
