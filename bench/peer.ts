@@ -16,8 +16,7 @@ export const PEER_DIR = resolve(REPO_ROOT, '../shared/bench/peer-torch');
 const PYTHON = '/usr/bin/python3';
 
 export type PeerOutcome =
-  | { ok: true; record: Record<string, unknown> }
-  | { ok: false; reason: string };
+  { ok: true; record: Record<string, unknown> } | { ok: false; reason: string };
 
 /** A stable key for one peer invocation (config plus flags). */
 export function peerKey(ref: PeerRef): string {

@@ -85,7 +85,11 @@ async function runPeers(selected: BenchCase[]): Promise<Map<string, PeerOutcome>
   return outcomes;
 }
 
-function attachPeer(result: BenchResult, ref: PeerRef | undefined, peers: Map<string, PeerOutcome>) {
+function attachPeer(
+  result: BenchResult,
+  ref: PeerRef | undefined,
+  peers: Map<string, PeerOutcome>,
+) {
   const outcome = ref ? peers.get(peerKey(ref)) : undefined;
   if (!ref || !outcome?.ok || result.medianMs === null) return;
   const peerMs = Number(outcome.record[ref.field]);

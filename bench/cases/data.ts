@@ -34,12 +34,23 @@ interface PipelineState {
 function writeRandomCifar(root: string, count: number): string {
   const builder = new CanonicalBuilder(root, 'random-cifar');
   const rng = new Rng(1);
-  for (const [split, n] of [['train', count], ['test', 100]] as const) {
+  for (const [split, n] of [
+    ['train', count],
+    ['test', 100],
+  ] as const) {
     const writer = builder.openSplit(split, [32, 32, 3], 10);
     const images = new Uint8Array(n * 3072).map(() => rng.int(256));
-    writer.append(images, Array.from({ length: n }, (_, i) => i % 10), 'random');
+    writer.append(
+      images,
+      Array.from({ length: n }, (_, i) => i % 10),
+      'random',
+    );
   }
-  builder.commit({ format: 'cifar10', classNames: [...'abcdefghij'], options: {}, skippedFiles: [] }, 'random', 'bench');
+  builder.commit(
+    { format: 'cifar10', classNames: [...'abcdefghij'], options: {}, skippedFiles: [] },
+    'random',
+    'bench',
+  );
   return join(root, 'random-cifar');
 }
 

@@ -12,6 +12,10 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build registers neither gradients nor chained tensor methods (x.add(y));
+// the union package's Node build registers both into the shared global registries. Code
+// still imports its API from tfjs-core; this import is only for those side effects.
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -51,8 +55,7 @@ export interface BackendProbe {
 }
 
 type LoadOutcome =
-  | { ok: true; tfName: string; version: string }
-  | { ok: false; reason: string; fix: string };
+  { ok: true; tfName: string; version: string } | { ok: false; reason: string; fix: string };
 
 const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
@@ -78,7 +81,9 @@ function loadNative(name: 'tfjs-node-gpu' | 'tfjs-node'): LoadOutcome {
       reason: `${pkg} is not installed`,
       fix:
         `npm install ${pkg}@4.22.0 (its install downloads libtensorflow, so it needs internet` +
-        (name === 'tfjs-node-gpu' ? '; Linux x64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1)' : ')'),
+        (name === 'tfjs-node-gpu'
+          ? '; Linux x64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1)'
+          : ')'),
     };
   }
   if (name === 'tfjs-node-gpu' && process.platform === 'linux' && !nvidiaDeviceVisible()) {
@@ -108,7 +113,9 @@ function nvidiaDeviceVisible(): boolean {
 function explainNativeFailure(pkg: string, err: unknown): LoadOutcome {
   const message = err instanceof Error ? err.message : String(err);
   const firstLine = message.split('\n')[0];
-  if (/libcud|cudnn|libcublas|libcufft|libcurand|libcusolver|libcusparse|libnvinfer/i.test(message)) {
+  if (
+    /libcud|cudnn|libcublas|libcufft|libcurand|libcusolver|libcusparse|libnvinfer/i.test(message)
+  ) {
     return { ok: false, reason: `${pkg} cannot find CUDA/cuDNN: ${firstLine}`, fix: CUDA_FIX };
   }
   if (/tfjs_binding|libtensorflow/i.test(message)) {
