@@ -45,6 +45,11 @@ export const TeacherConfig = z.object({
   lrStepEpochs: positiveInt.default(30),
   /** Training images used (a seeded subset); null uses every training image. */
   trainImages: positiveInt.nullable().default(null),
+  /**
+   * Side the images are resized to before the network (a CPU proxy); null keeps the dataset's
+   * size. The teacher resizes whatever it is given to this size.
+   */
+  inputSize: positiveInt.nullable().default(null),
   flip: z.boolean().default(true),
   /** Random-crop padding in pixels (0 turns cropping off). */
   cropPadding: z.number().int().nonnegative().default(4),
@@ -95,6 +100,10 @@ export const SearchConfig = z
     /** Train-split and search-split images used (seeded subsets); null uses all. */
     trainImages: positiveInt.nullable().default(null),
     searchImages: positiveInt.nullable().default(null),
+    /** Held-out test images scored with the final supernet (0 skips it). */
+    evalImages: z.number().int().nonnegative().default(1000),
+    /** Side images are resized to before the supernet (a CPU proxy); null keeps their size. */
+    inputSize: positiveInt.nullable().default(null),
     flip: z.boolean().default(true),
     cropPadding: z.number().int().nonnegative().default(4),
     /** Write a checkpoint every this many steps (and always at the end of an epoch). */
@@ -173,6 +182,7 @@ const SMOKE: SearchConfigInput = {
   batch: 8,
   trainImages: 16,
   searchImages: 16,
+  evalImages: 32,
   checkpointEverySteps: 1,
   teacher: {
     mode: 'train',
@@ -192,12 +202,15 @@ const SMOKE: SearchConfigInput = {
  */
 const QUICK: SearchConfigInput = {
   space: 'nos',
-  cells: 5,
+  // A CPU proxy: images resized to 14x14 and 3 cells (the fewest with both reductions).
+  inputSize: 14,
+  cells: 3,
   channels: 8,
   epochs: 2,
-  batch: 32,
-  trainImages: 1000,
-  searchImages: 1000,
+  batch: 16,
+  trainImages: 480,
+  searchImages: 480,
+  evalImages: 500,
   flip: true,
   cropPadding: 2,
   checkpointEverySteps: 10,
@@ -205,7 +218,7 @@ const QUICK: SearchConfigInput = {
     mode: 'train',
     arch: 'resnet18',
     width: 16,
-    epochs: 4,
+    epochs: 3,
     batch: 64,
     lr: 0.05,
     schedule: 'cosine',

@@ -164,6 +164,15 @@ export function makeBatch(
 }
 
 /**
+ * Square resize for a smaller CPU proxy (bilinear); the same tensor when no resize is asked.
+ * @param pixels NHWC [N, H, W, C] → [N, size, size, C] (a new tensor, or `pixels` itself)
+ */
+export function resizeTo(pixels: tf.Tensor4D, size: number | null): tf.Tensor4D {
+  if (size === null || (pixels.shape[1] === size && pixels.shape[2] === size)) return pixels;
+  return tf.image.resizeBilinear(pixels, [size, size]);
+}
+
+/**
  * Dataset normalisation: (pixels - mean) / std per channel.
  * @param pixels NHWC [N, H, W, C] in [0, 1] → same shape, normalised
  */

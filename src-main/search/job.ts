@@ -45,7 +45,9 @@ export const run: JobRunner = async (job, ctx) => {
     cells: config.cells,
     nodes: config.nodes,
     numClasses: dataset.meta.classCount,
-    inputShape: dataset.meta.imageShape,
+    inputShape: config.inputSize
+      ? [config.inputSize, config.inputSize, dataset.meta.imageShape[2]]
+      : dataset.meta.imageShape,
     seed: config.seed,
   });
   try {

@@ -32,7 +32,14 @@ import { Adam, Sgd, type OptimizerState } from '../training/optim';
 import type { AlphaSnapshot, RunContext } from '../training/run-context';
 import { cosineLr } from '../training/schedule';
 import { Architect, type HalfStepStats, type SearchNetwork, type StepBatch } from './architect';
-import { epochOrder, imageCount, makeBatch, normalise, type ImageSet } from './data-source';
+import {
+  epochOrder,
+  imageCount,
+  makeBatch,
+  normalise,
+  resizeTo,
+  type ImageSet,
+} from './data-source';
 import { assertFinite, checkControl, correctCount, RunStopped } from './steps';
 import type { Teacher } from './teachers/teacher';
 
@@ -253,7 +260,8 @@ async function loop(
   }
 
   const genotype = net.deriveGenotype();
-  const testTop1 = input.test ? evaluateTop1(input, input.test) : null;
+  const testTop1 =
+    input.test && input.config.evalImages > 0 ? evaluateTop1(input, input.test) : null;
   if (testTop1 !== null) {
     ctx.metrics(config.epochs - 1, null, { [METRIC.evalTop1]: testTop1 });
     ctx.log.info(`search: final supernet ${(testTop1 * 100).toFixed(1)}% top-1 on held-out images`);
@@ -280,7 +288,13 @@ function prepareBatch(
   ).slice(0, Math.min(config.batch, n));
   const { pixels, labels } = makeBatch(set, idx, config, mixSeed(config.seed, epoch, step, stream));
   const teacherStages = input.teacher ? input.teacher.stages(pixels) : null;
-  const x = normalise(pixels, input.normalisation.mean, input.normalisation.std);
+  const x = tf.tidy(() =>
+    normalise(
+      resizeTo(pixels, config.inputSize),
+      input.normalisation.mean,
+      input.normalisation.std,
+    ),
+  );
   pixels.dispose();
   return { x, labels, teacherStages };
 }
@@ -378,16 +392,17 @@ function reportEpoch(
   return values;
 }
 
-/** Eval-mode top-1 of the supernet on up to 1000 held-out images. */
+/** Eval-mode top-1 of the supernet on the first `evalImages` held-out images. */
 function evaluateTop1(input: SearchLoopInput, set: ImageSet): number {
-  const n = Math.min(imageCount(set), 1000);
+  const n = Math.min(imageCount(set), input.config.evalImages);
   const batch = Math.max(input.config.microBatch ?? input.config.batch, 1);
   let correct = 0;
   for (let start = 0; start < n; start += batch) {
     const idx = Array.from({ length: Math.min(batch, n - start) }, (_, i) => start + i);
     const b = makeBatch(set, idx, null, 0);
     const hits = tf.tidy(() => {
-      const x = normalise(b.pixels, input.normalisation.mean, input.normalisation.std);
+      const sized = resizeTo(b.pixels, input.config.inputSize);
+      const x = normalise(sized, input.normalisation.mean, input.normalisation.std);
       return correctCount(input.net.forward(x, false).logits, b.labels);
     });
     correct += hits.dataSync()[0];

@@ -53,7 +53,12 @@ export async function obtainTeacher(
       ctx.log.info(
         `search: training a ${config.teacher.arch} teacher (${config.teacher.epochs} epochs)`,
       );
-      teacher = await trainTeacher({ dataset, config: config.teacher, ctx, phase: 'teacher' });
+      // The inline teacher sees the search's input size unless its own config names one.
+      const teacherConfig = {
+        ...config.teacher,
+        inputSize: config.teacher.inputSize ?? config.inputSize,
+      };
+      teacher = await trainTeacher({ dataset, config: teacherConfig, ctx, phase: 'teacher' });
       teacher.save(inline);
       ctx.artifact('teacher', inline);
     }

@@ -153,6 +153,11 @@ export class Sgd extends SlotOptimizer {
     super(params, opts.lr, opts.momentum > 0 ? ['momentum'] : []);
   }
 
+  /** The momentum buffers aligned with `params` (DARTS's unrolled step reads them), or null. */
+  getMomentum(): readonly tf.Variable[] | null {
+    return this.slots.get('momentum') ?? null;
+  }
+
   protected update(i: number, grad: tf.Tensor): void {
     const w = this.params[i][1];
     const g = this.opts.weightDecay > 0 ? tf.add(grad, tf.mul(w, this.opts.weightDecay)) : grad;

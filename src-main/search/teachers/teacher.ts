@@ -15,6 +15,7 @@ import { NosError } from '../../contract/errors';
 import { Random } from '../../nn/random';
 import { loadCheckpoint, saveCheckpoint } from '../../training/checkpoint';
 import { writeJsonAtomic } from '../../util/atomic-file';
+import { resizeTo } from '../data-source';
 import type { StageNetwork, StageOutput } from './network';
 import { PyramidNet } from './pyramidnet';
 import { ResNet18 } from './resnet18';
@@ -48,6 +49,8 @@ export interface TeacherMeta {
   dataset: TeacherDataset;
   /** How it was trained and how well it did (held-out test accuracy when measured). */
   training: { epochs: number; testTop1: number | null; source: 'trained' | 'imported' };
+  /** Side the teacher resizes its input to (null: the dataset's size). */
+  inputSize: number | null;
 }
 
 /** Builds an untrained teacher network of the given architecture. */
@@ -80,7 +83,9 @@ export class Teacher {
    * @param pixels NHWC [N, H, W, C], pixel values in [0, 1]
    */
   forward(pixels: tf.Tensor4D, training: boolean): StageOutput {
-    const x = tf.div(tf.sub(pixels, this.mean), this.std) as tf.Tensor4D;
+    // Callers run this inside tidy or a gradient tape, which own the intermediate tensors.
+    const sized = resizeTo(pixels, this.meta.inputSize ?? null);
+    const x = tf.div(tf.sub(sized, this.mean), this.std) as tf.Tensor4D;
     return this.net.forward(x, training);
   }
 

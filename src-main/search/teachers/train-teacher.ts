@@ -61,6 +61,7 @@ export async function trainTeacher(opts: TrainTeacherOptions): Promise<Teacher> 
       std: meta.std,
     },
     training: { epochs: config.epochs, testTop1: null, source: 'trained' },
+    inputSize: config.inputSize,
   };
   const teacher = new Teacher(net, teacherMeta);
   try {

@@ -60,6 +60,7 @@ function tinyTeacher(): Teacher {
     spec,
     dataset: { ...DATA.meta },
     training: { epochs: 0, testTop1: null, source: 'trained' },
+    inputSize: null,
   });
 }
 
