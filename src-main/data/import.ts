@@ -41,7 +41,8 @@ export function slugify(name: string): string {
   return slug.length > 0 ? slug : 'dataset';
 }
 
-function parseRequest(request: unknown): ImportRequest {
+/** Validates an import request with the contract schema; BAD_INPUT names the bad field. */
+export function parseRequest(request: unknown): ImportRequest {
   const result = ImportRequestSchema.safeParse(request);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

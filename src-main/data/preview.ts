@@ -29,7 +29,9 @@ export function firstOfEachClass(labels: Int32Array, classCount: number, perClas
 
 /** Encodes one uint8 HWC image as a PNG data URL. */
 export async function pngDataUrl(pixels: Uint8Array, [h, w, c]: [number, number, number]): Promise<string> {
-  const png = await sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 3 } }).png().toBuffer();
+  const image = sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 3 } });
+  // Without an explicit colour space a one-channel image is written as RGB (three times larger).
+  const png = await (c === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 

@@ -37,7 +37,7 @@ interface CifarLayout {
   namesFile: string;
 }
 
-const LAYOUTS = {
+export const LAYOUTS = {
   cifar10: {
     train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
     test: ['test_batch.bin'],
@@ -49,7 +49,7 @@ const LAYOUTS = {
 
 export type CifarFormat = keyof typeof LAYOUTS;
 
-function isArchive(path: string): boolean {
+export function isArchive(path: string): boolean {
   return /\.(tar\.gz|tgz)$/i.test(path);
 }
 
@@ -59,7 +59,7 @@ function holdsBatches(dir: string, format: CifarFormat): boolean {
 }
 
 /** The folder holding the batch files: `dir` itself or one of its subfolders (two levels). */
-function findBatchFolder(dir: string, format: CifarFormat, depth = 2): string | null {
+export function findBatchFolder(dir: string, format: CifarFormat, depth = 2): string | null {
   if (holdsBatches(dir, format)) return dir;
   if (depth === 0) return null;
   const entries = withFile(dir, 'read', () => readdirSync(dir, { withFileTypes: true }));
@@ -82,7 +82,7 @@ export function looksLikeCifar(path: string, format: CifarFormat): boolean {
   }
 }
 
-async function unpack(archive: string, into: string): Promise<void> {
+export async function unpack(archive: string, into: string): Promise<void> {
   try {
     await tar.x({ file: archive, cwd: into, strict: true });
   } catch (err) {
@@ -108,6 +108,18 @@ function readClassNames(dir: string, file: string, count: number, fallbackPrefix
   }
   if (count === 10 && fallbackPrefix === 'class') return [...CIFAR10_CLASSES];
   return Array.from({ length: count }, (_, i) => `${fallbackPrefix}_${i}`);
+}
+
+export function cifarClassCount(format: CifarFormat, labels: 'fine' | 'coarse'): number {
+  return format === 'cifar10' ? 10 : labels === 'coarse' ? 20 : 100;
+}
+
+/** Class names from the distributed names file; generic names when it is missing or short. */
+export function cifarClassNames(dir: string, format: CifarFormat, labels: 'fine' | 'coarse'): string[] {
+  const coarse = format === 'cifar100' && labels === 'coarse';
+  const namesFile = coarse ? 'coarse_label_names.txt' : LAYOUTS[format].namesFile;
+  const prefix = coarse ? 'superclass' : 'class';
+  return readClassNames(dir, namesFile, cifarClassCount(format, labels), prefix);
 }
 
 /**
@@ -207,17 +219,15 @@ export async function importCifar(
   }
 
   const coarse = format === 'cifar100' && labels === 'coarse';
-  const classCount = format === 'cifar10' ? 10 : coarse ? 20 : 100;
+  const classCount = cifarClassCount(format, labels);
   const layout: CifarLayout = LAYOUTS[format];
   const labelOffset = format === 'cifar100' && !coarse ? 1 : 0;
   importSplit(builder, dir, 'train', layout.train, layout.labelBytes, labelOffset, classCount);
   importSplit(builder, dir, 'test', layout.test, layout.labelBytes, labelOffset, classCount);
 
-  const namesFile = coarse ? 'coarse_label_names.txt' : layout.namesFile;
-  const prefix = format === 'cifar10' ? 'class' : coarse ? 'superclass' : 'class';
   return {
     format,
-    classNames: readClassNames(dir, namesFile, classCount, prefix),
+    classNames: cifarClassNames(dir, format, labels),
     options: format === 'cifar100' ? { labels } : {},
     skippedFiles: [],
   };

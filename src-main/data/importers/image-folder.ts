@@ -110,7 +110,7 @@ function holdOut(
 }
 
 /** Finds the layout and lists every (file, label) of both sets. */
-function plan(root: string, options: ImageFolderOptions) {
+export function planImageFolder(root: string, options: ImageFolderOptions) {
   const subs = subfolders(root);
   const trainDir = subs.find((s) => TRAIN_FOLDERS.includes(s));
   if (!trainDir) {
@@ -212,7 +212,7 @@ export async function importImageFolder(
   options: ImageFolderOptions,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportedContent> {
-  const { classNames, train, test } = plan(root, options);
+  const { classNames, train, test } = planImageFolder(root, options);
   const total = train.length + test.length;
   const budget = new CorruptBudget(root, total, options.maxCorruptFraction);
   const shape: [number, number, number] = [options.size, options.size, options.channels];
