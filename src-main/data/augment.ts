@@ -26,7 +26,11 @@ export const CIFAR_AUGMENTATION: AugmentOptions = { cropPadding: 4, flip: true, 
  * Table of normalised values: entry c*256 + v is (v/255 - mean[c]) / std[c]. Without stats
  * (normalise off) it is v/255. A zero std (a constant channel) divides by 1.
  */
-export function normalisationTable(channels: number, mean?: number[], std?: number[]): Float32Array {
+export function normalisationTable(
+  channels: number,
+  mean?: number[],
+  std?: number[],
+): Float32Array {
   const table = new Float32Array(256 * channels);
   for (let c = 0; c < channels; c++) {
     const m = mean ? mean[c] : 0;
@@ -86,7 +90,8 @@ function transformImage(
     const sy = y + dy;
     const outRow = outBase + y * rowBytes;
     if (sy < 0 || sy >= h) {
-      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[outRow + x * c + k] = table[k * 256];
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[outRow + x * c + k] = table[k * 256];
       continue;
     }
     const srcRow = srcBase + sy * rowBytes;
@@ -104,7 +109,14 @@ function transformImage(
 }
 
 /** Zeroes a length x length square centred at (cy, cx), clipped to the image. */
-function cutout(out: Float32Array, base: number, [h, w, c]: ImageShape, cy: number, cx: number, length: number): void {
+function cutout(
+  out: Float32Array,
+  base: number,
+  [h, w, c]: ImageShape,
+  cy: number,
+  cx: number,
+  length: number,
+): void {
   const half = Math.floor(length / 2);
   const y0 = Math.max(0, cy - half);
   const y1 = Math.min(h, cy + half);

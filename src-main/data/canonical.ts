@@ -113,8 +113,7 @@ export function datasetChecksum(dir: string): string {
 
 /** Answers "is this checksum already imported, and as what?" (the store knows). */
 export type ExistingChecksums =
-  | ReadonlyMap<string, string>
-  | ((checksum: string) => string | undefined | null);
+  ReadonlyMap<string, string> | ((checksum: string) => string | undefined | null);
 
 function lookupExisting(existing: ExistingChecksums | undefined, checksum: string): string | null {
   if (!existing) return null;
@@ -291,18 +290,30 @@ export class CanonicalBuilder {
    * Checks the two sets, computes stats and checksum, refuses a duplicate, writes meta.json and
    * moves the folder into place. Returns the meta that was written.
    */
-  commit(content: ImportedContent, name: string, source: string, existing?: ExistingChecksums): DatasetMeta {
+  commit(
+    content: ImportedContent,
+    name: string,
+    source: string,
+    existing?: ExistingChecksums,
+  ): DatasetMeta {
     const train = this.writers.get('train');
     const test = this.writers.get('test');
     if (!train || !test) throw new NosError('INTERNAL', 'An importer did not write both sets.');
     train.close();
     test.close();
     if (train.count === 0) {
-      throw new NosError('BAD_INPUT', `${source}: no training images were found.`,
-        'Check that the path holds the training files of the chosen format.', { file: source });
+      throw new NosError(
+        'BAD_INPUT',
+        `${source}: no training images were found.`,
+        'Check that the path holds the training files of the chosen format.',
+        { file: source },
+      );
     }
     if (content.classNames.length !== train.classCount) {
-      throw new NosError('INTERNAL', `Importer gave ${content.classNames.length} class names for ${train.classCount} classes.`);
+      throw new NosError(
+        'INTERNAL',
+        `Importer gave ${content.classNames.length} class names for ${train.classCount} classes.`,
+      );
     }
     rmSync(join(this.tempDir, 'scratch'), { recursive: true, force: true });
 
@@ -343,8 +354,12 @@ export class CanonicalBuilder {
     // The final step: one rename. The target is checked again because another import could
     // have taken the name while this one ran; rename would replace an empty folder silently.
     if (existsSync(this.targetDir)) {
-      throw new NosError('CONFLICT', `A dataset folder named "${this.id}" appeared in ${this.destRoot} during the import.`,
-        'Choose another name.', { id: this.id });
+      throw new NosError(
+        'CONFLICT',
+        `A dataset folder named "${this.id}" appeared in ${this.destRoot} during the import.`,
+        'Choose another name.',
+        { id: this.id },
+      );
     }
     try {
       renameSync(this.tempDir, this.targetDir);

@@ -51,7 +51,10 @@ export interface OpenOptions {
 
 function checkIndex(index: number, count: number, split: SplitName): void {
   if (!(index >= 0 && index < count)) {
-    throw new NosError('INTERNAL', `Image index ${index} is outside the ${split} set (0..${count - 1}).`);
+    throw new NosError(
+      'INTERNAL',
+      `Image index ${index} is outside the ${split} set (0..${count - 1}).`,
+    );
   }
 }
 
@@ -83,7 +86,13 @@ class MemorySplit implements DatasetSplit {
   close(): void {}
 }
 
-function readAt(fd: number, out: Uint8Array, offset: number, length: number, position: number): Promise<void> {
+function readAt(
+  fd: number,
+  out: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<void> {
   return new Promise((resolveRead, reject) => {
     read(fd, out, offset, length, position, (err, bytesRead) => {
       if (err) reject(err);
@@ -123,8 +132,12 @@ class DiskSplit implements DatasetSplit {
     try {
       await Promise.all(reads);
     } catch (err) {
-      throw new NosError('STORAGE', `${this.file}: ${(err as Error).message}.`,
-        'The dataset file changed or the disk failed; re-import the dataset.', { file: this.file });
+      throw new NosError(
+        'STORAGE',
+        `${this.file}: ${(err as Error).message}.`,
+        'The dataset file changed or the disk failed; re-import the dataset.',
+        { file: this.file },
+      );
     }
   }
 
@@ -134,7 +147,12 @@ class DiskSplit implements DatasetSplit {
   }
 }
 
-function readLabels(file: string, count: number, labelBytes: 1 | 2, classCount: number): Int32Array {
+function readLabels(
+  file: string,
+  count: number,
+  labelBytes: 1 | 2,
+  classCount: number,
+): Int32Array {
   const bytes = withFile(file, 'read', () => readFileSync(file));
   if (bytes.length !== count * labelBytes) {
     throw corrupt(file, `${bytes.length} bytes, expected ${count * labelBytes}`);
@@ -149,21 +167,40 @@ function readLabels(file: string, count: number, labelBytes: 1 | 2, classCount: 
 }
 
 function corrupt(file: string, problem: string): NosError {
-  return new NosError('BAD_INPUT', `Dataset file ${file} is damaged: ${problem}.`,
-    'Delete the dataset and import it again.', { file });
+  return new NosError(
+    'BAD_INPUT',
+    `Dataset file ${file} is damaged: ${problem}.`,
+    'Delete the dataset and import it again.',
+    { file },
+  );
 }
 
-function openSplit(dir: string, meta: DatasetMeta, split: SplitName, streamAbove: number): DatasetSplit {
+function openSplit(
+  dir: string,
+  meta: DatasetMeta,
+  split: SplitName,
+  streamAbove: number,
+): DatasetSplit {
   const count = split === 'train' ? meta.trainCount : meta.testCount;
   const shape = meta.imageShape as ImageShape;
-  const labels = readLabels(join(dir, labelsFile(split, meta.labelBytes)), count, meta.labelBytes, meta.classCount);
+  const labels = readLabels(
+    join(dir, labelsFile(split, meta.labelBytes)),
+    count,
+    meta.labelBytes,
+    meta.classCount,
+  );
   const file = join(dir, imagesFile(split));
   const expected = count * shape[0] * shape[1] * shape[2];
   const size = fileSize(file);
   if (size !== expected) throw corrupt(file, `${size} bytes, expected ${expected}`);
   if (size > streamAbove) return new DiskSplit(split, shape, labels, file);
   const images = withFile(file, 'read', () => readFileSync(file));
-  return new MemorySplit(split, shape, labels, new Uint8Array(images.buffer, images.byteOffset, images.length));
+  return new MemorySplit(
+    split,
+    shape,
+    labels,
+    new Uint8Array(images.buffer, images.byteOffset, images.length),
+  );
 }
 
 /** Opens an imported dataset folder: its meta, labels, and images (in memory or streamed). */

@@ -41,8 +41,11 @@ export function bundledSampleDir(): string | null {
 export function bundledSampleSource(): ImportRequest {
   const dir = bundledSampleDir();
   if (!dir) {
-    throw new NosError('NOT_FOUND', `The bundled Fashion-MNIST sample (resources/${SAMPLE_SUBDIR}) is missing.`,
-      'Reinstall NOS Studio, or set NOS_RESOURCES_DIR to the folder holding data/fashion-mnist-sample.');
+    throw new NosError(
+      'NOT_FOUND',
+      `The bundled Fashion-MNIST sample (resources/${SAMPLE_SUBDIR}) is missing.`,
+      'Reinstall NOS Studio, or set NOS_RESOURCES_DIR to the folder holding data/fashion-mnist-sample.',
+    );
   }
   return { format: 'fashion-mnist', path: dir, name: 'Fashion-MNIST sample' };
 }
@@ -81,7 +84,8 @@ export function detectDatasets(options: { debianDir?: string } = {}): DetectedDa
   if (sampleDir && sample) {
     found.push({
       label: 'Fashion-MNIST sample (bundled)',
-      description: 'A class-balanced subset of the real Fashion-MNIST shipped with NOS Studio (MIT licence).',
+      description:
+        'A class-balanced subset of the real Fashion-MNIST shipped with NOS Studio (MIT licence).',
       request: bundledSampleSource(),
       trainCount: sample.train,
       testCount: sample.test,

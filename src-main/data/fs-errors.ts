@@ -33,15 +33,27 @@ export function asNosError(err: unknown, file: string, action: 'read' | 'write')
         detail,
       );
     case 'ENOSPC':
-      return new NosError('STORAGE', `No space left on the device while writing ${file}.`,
-        'Free some disk space and import again.', detail);
+      return new NosError(
+        'STORAGE',
+        `No space left on the device while writing ${file}.`,
+        'Free some disk space and import again.',
+        detail,
+      );
     case 'EISDIR':
     case 'ENOTDIR':
-      return new NosError('BAD_INPUT', `${file}: expected a ${e.code === 'EISDIR' ? 'file' : 'folder'}.`,
-        'Check the path.', detail);
+      return new NosError(
+        'BAD_INPUT',
+        `${file}: expected a ${e.code === 'EISDIR' ? 'file' : 'folder'}.`,
+        'Check the path.',
+        detail,
+      );
     default:
-      return new NosError('STORAGE', `Cannot ${action} ${file}: ${e.message ?? String(err)}`,
-        undefined, detail);
+      return new NosError(
+        'STORAGE',
+        `Cannot ${action} ${file}: ${e.message ?? String(err)}`,
+        undefined,
+        detail,
+      );
   }
 }
 

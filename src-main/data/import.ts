@@ -83,8 +83,12 @@ async function runImporter(
   const options = ImportOptionsSchema.parse(request.options ?? {});
   const isFolder = statSync(path).isDirectory();
   if (!isFolder && format !== 'cifar10' && format !== 'cifar100') {
-    throw new NosError('BAD_INPUT', `${path} is a file; the ${format} importer reads a folder.`,
-      'Give the folder that holds the dataset files.', { file: path });
+    throw new NosError(
+      'BAD_INPUT',
+      `${path} is a file; the ${format} importer reads a folder.`,
+      'Give the folder that holds the dataset files.',
+      { file: path },
+    );
   }
   switch (format) {
     case 'cifar10':

@@ -20,7 +20,13 @@ import {
   unpack,
   type CifarFormat,
 } from './importers/cifar';
-import { FASHION_MNIST_CLASSES, findIdxFiles, MNIST_CLASSES, parseIdx, readMaybeGzip } from './importers/idx';
+import {
+  FASHION_MNIST_CLASSES,
+  findIdxFiles,
+  MNIST_CLASSES,
+  parseIdx,
+  readMaybeGzip,
+} from './importers/idx';
 import { planImageFolder } from './importers/image-folder';
 
 const CIFAR_PIXELS = 3072;
@@ -51,22 +57,34 @@ function cifarSplitCount(dir: string, files: readonly string[], labelBytes: numb
       continue;
     }
     if (size === 0 || size % (labelBytes + CIFAR_PIXELS) !== 0) {
-      throw new NosError('BAD_INPUT', `${file}: ${size} bytes is not a whole number of ${labelBytes + CIFAR_PIXELS}-byte records.`,
-        'The file is truncated or of another format; check the format you chose.', { file });
+      throw new NosError(
+        'BAD_INPUT',
+        `${file}: ${size} bytes is not a whole number of ${labelBytes + CIFAR_PIXELS}-byte records.`,
+        'The file is truncated or of another format; check the format you chose.',
+        { file },
+      );
     }
     count += size / (labelBytes + CIFAR_PIXELS);
   }
   return count;
 }
 
-async function inspectCifar(path: string, format: CifarFormat, labels: 'fine' | 'coarse'): Promise<DatasetInspection> {
+async function inspectCifar(
+  path: string,
+  format: CifarFormat,
+  labels: 'fine' | 'coarse',
+): Promise<DatasetInspection> {
   let scratch: string | null = null;
   try {
     let root = path;
     if (statSync(path).isFile()) {
       if (!isArchive(path)) {
-        throw new NosError('BAD_INPUT', `${path} is neither a folder nor a .tar.gz archive.`,
-          'Give the folder of CIFAR batch files or the .tar.gz archive as downloaded.', { file: path });
+        throw new NosError(
+          'BAD_INPUT',
+          `${path} is neither a folder nor a .tar.gz archive.`,
+          'Give the folder of CIFAR batch files or the .tar.gz archive as downloaded.',
+          { file: path },
+        );
       }
       scratch = mkdtempSync(join(tmpdir(), 'nos-inspect-'));
       await unpack(path, scratch);
@@ -74,8 +92,12 @@ async function inspectCifar(path: string, format: CifarFormat, labels: 'fine' | 
     }
     const dir = findBatchFolder(root, format);
     if (!dir) {
-      throw new NosError('BAD_INPUT', `${path} holds no ${format} batch files.`,
-        'Use the binary version of the dataset and check the format you chose.', { file: path });
+      throw new NosError(
+        'BAD_INPUT',
+        `${path} holds no ${format} batch files.`,
+        'Use the binary version of the dataset and check the format you chose.',
+        { file: path },
+      );
     }
     const layout = LAYOUTS[format];
     const trainCount = cifarSplitCount(dir, layout.train, layout.labelBytes);
@@ -109,16 +131,22 @@ function inspectIdx(dir: string, format: 'mnist' | 'fashion-mnist'): DatasetInsp
   const dims = (key: string, n: number): number[] => {
     const file = files.get(key);
     if (!file) {
-      throw new NosError('BAD_INPUT', `${dir}: no ${key} IDX file.`,
-        'Point at the folder holding the four IDX files of MNIST or Fashion-MNIST.', { file: dir });
+      throw new NosError(
+        'BAD_INPUT',
+        `${dir}: no ${key} IDX file.`,
+        'Point at the folder holding the four IDX files of MNIST or Fashion-MNIST.',
+        { file: dir },
+      );
     }
     return parseIdx(readMaybeGzip(file), file, n).dims;
   };
   const train = dims('train-images', 3);
   const test = dims('test-images', 3);
   const warnings: string[] = [];
-  if (dims('train-labels', 1)[0] !== train[0]) warnings.push('Training images and labels disagree in number.');
-  if (dims('test-labels', 1)[0] !== test[0]) warnings.push('Test images and labels disagree in number.');
+  if (dims('train-labels', 1)[0] !== train[0])
+    warnings.push('Training images and labels disagree in number.');
+  if (dims('test-labels', 1)[0] !== test[0])
+    warnings.push('Test images and labels disagree in number.');
   return {
     format,
     classNames: [...(format === 'mnist' ? MNIST_CLASSES : FASHION_MNIST_CLASSES)],
@@ -140,7 +168,8 @@ function inspectImageFolder(root: string, request: ImportRequest): DatasetInspec
   const perClass = new Array<number>(plan.classNames.length).fill(0);
   for (const f of plan.train) perClass[f.label]++;
   const small = plan.classNames.filter((_, k) => perClass[k] < 10);
-  if (small.length > 0) warnings.push(`Classes with fewer than 10 training images: ${small.join(', ')}.`);
+  if (small.length > 0)
+    warnings.push(`Classes with fewer than 10 training images: ${small.join(', ')}.`);
   return {
     format: 'image-folder',
     classNames: plan.classNames,

@@ -15,7 +15,12 @@
  * (bench/cases/data.ts) it costs well under a tenth of a step, so this was left for later.
  */
 import { NosError } from '../contract/errors';
-import { augmentBatch, CIFAR_AUGMENTATION, normalisationTable, type AugmentOptions } from './augment';
+import {
+  augmentBatch,
+  CIFAR_AUGMENTATION,
+  normalisationTable,
+  type AugmentOptions,
+} from './augment';
 import type { ImageShape } from './canonical';
 import type { DatasetSplit } from './dataset';
 import { mixSeed, permutation, Rng } from './rng';
@@ -89,17 +94,30 @@ export class BatchPipeline {
     indices?: Int32Array,
   ) {
     if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-      throw new NosError('BAD_INPUT', `Batch size ${options.batchSize} is not a positive integer.`, 'Use e.g. 32 or 64.');
+      throw new NosError(
+        'BAD_INPUT',
+        `Batch size ${options.batchSize} is not a positive integer.`,
+        'Use e.g. 32 or 64.',
+      );
     }
     this.indices = indices ?? Int32Array.from({ length: split.count }, (_, i) => i);
     if (this.indices.length === 0) {
-      throw new NosError('BAD_INPUT', `The ${split.split} set to iterate is empty.`, 'Check the split and the dataset.');
+      throw new NosError(
+        'BAD_INPUT',
+        `The ${split.split} set to iterate is empty.`,
+        'Check the split and the dataset.',
+      );
     }
     const n = this.indices.length;
-    this.stepsPerEpoch = options.dropLast ? Math.floor(n / options.batchSize) : Math.ceil(n / options.batchSize);
+    this.stepsPerEpoch = options.dropLast
+      ? Math.floor(n / options.batchSize)
+      : Math.ceil(n / options.batchSize);
     if (this.stepsPerEpoch === 0) {
-      throw new NosError('BAD_INPUT', `Batch size ${options.batchSize} is larger than the ${n} images with dropLast on.`,
-        'Use a smaller batch or turn dropLast off.');
+      throw new NosError(
+        'BAD_INPUT',
+        `Batch size ${options.batchSize} is larger than the ${n} images with dropLast on.`,
+        'Use a smaller batch or turn dropLast off.',
+      );
     }
     this.shape = split.shape;
     this.table = normalisationTable(this.shape[2], options.normalise?.mean, options.normalise?.std);
@@ -107,9 +125,12 @@ export class BatchPipeline {
     this.prefetch = Math.max(1, options.prefetch ?? 2);
     const start = options.resume ?? { seed: options.seed, epoch: 0, step: 0 };
     if (start.seed !== options.seed || start.step < 0 || start.step >= this.stepsPerEpoch) {
-      throw new NosError('BAD_INPUT', `Cannot resume the data pipeline at ${JSON.stringify(start)}: ` +
-        `seed ${options.seed}, ${this.stepsPerEpoch} steps per epoch.`,
-        'Resume with the seed and batch size the run was started with.');
+      throw new NosError(
+        'BAD_INPUT',
+        `Cannot resume the data pipeline at ${JSON.stringify(start)}: ` +
+          `seed ${options.seed}, ${this.stepsPerEpoch} steps per epoch.`,
+        'Resume with the seed and batch size the run was started with.',
+      );
     }
     this.position = { ...start };
     this.ahead = { ...start };
@@ -174,7 +195,10 @@ export class BatchPipeline {
   private epochOrder(epoch: number): Int32Array {
     if (this.order?.epoch !== epoch) {
       const n = this.indices.length;
-      const perm = this.options.shuffle === false ? null : permutation(n, mixSeed(this.options.seed, ORDER_SALT, epoch));
+      const perm =
+        this.options.shuffle === false
+          ? null
+          : permutation(n, mixSeed(this.options.seed, ORDER_SALT, epoch));
       const ordered = new Int32Array(n);
       for (let i = 0; i < n; i++) ordered[i] = this.indices[perm ? perm[i] : i];
       this.order = { epoch, indices: ordered };

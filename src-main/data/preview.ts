@@ -14,7 +14,11 @@ export function classHistogram(labels: Int32Array, classCount: number): number[]
 }
 
 /** The first `perClass` indices of each class, in file order. */
-export function firstOfEachClass(labels: Int32Array, classCount: number, perClass: number): number[][] {
+export function firstOfEachClass(
+  labels: Int32Array,
+  classCount: number,
+  perClass: number,
+): number[][] {
   const picks = Array.from({ length: classCount }, () => [] as number[]);
   let missing = classCount;
   for (let i = 0; i < labels.length && missing > 0; i++) {
@@ -28,7 +32,10 @@ export function firstOfEachClass(labels: Int32Array, classCount: number, perClas
 }
 
 /** Encodes one uint8 HWC image as a PNG data URL. */
-export async function pngDataUrl(pixels: Uint8Array, [h, w, c]: [number, number, number]): Promise<string> {
+export async function pngDataUrl(
+  pixels: Uint8Array,
+  [h, w, c]: [number, number, number],
+): Promise<string> {
   const image = sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 3 } });
   // Without an explicit colour space a one-channel image is written as RGB (three times larger).
   const png = await (c === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
@@ -36,7 +43,10 @@ export async function pngDataUrl(pixels: Uint8Array, [h, w, c]: [number, number,
 }
 
 /** Histogram and `perClass` sample images per class of an opened dataset. */
-export async function previewDataset(dataset: LoadedDataset, perClass = 8): Promise<DatasetPreview> {
+export async function previewDataset(
+  dataset: LoadedDataset,
+  perClass = 8,
+): Promise<DatasetPreview> {
   const { meta, train, test } = dataset;
   const shape = meta.imageShape as [number, number, number];
   const imageBytes = shape[0] * shape[1] * shape[2];
@@ -48,7 +58,9 @@ export async function previewDataset(dataset: LoadedDataset, perClass = 8): Prom
       const pixels = new Uint8Array(indices.length * imageBytes);
       await train.read(indices, pixels);
       const samples = await Promise.all(
-        indices.map((_, k) => pngDataUrl(pixels.subarray(k * imageBytes, (k + 1) * imageBytes), shape)),
+        indices.map((_, k) =>
+          pngDataUrl(pixels.subarray(k * imageBytes, (k + 1) * imageBytes), shape),
+        ),
       );
       return {
         index,

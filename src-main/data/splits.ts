@@ -21,16 +21,27 @@ const SPLIT_SALT = 0x5b117;
  * the search split. `limit` caps each half (quick searches on a subset); the same seed always
  * gives the same halves.
  */
-export function searchSplits(trainCount: number, seed: number, fraction = 0.5, limit?: number): SearchSplits {
+export function searchSplits(
+  trainCount: number,
+  seed: number,
+  fraction = 0.5,
+  limit?: number,
+): SearchSplits {
   if (!(fraction > 0 && fraction < 1)) {
-    throw new NosError('BAD_INPUT', `Split fraction ${fraction} is outside (0, 1).`,
-      'Use 0.5 for the usual half/half split.');
+    throw new NosError(
+      'BAD_INPUT',
+      `Split fraction ${fraction} is outside (0, 1).`,
+      'Use 0.5 for the usual half/half split.',
+    );
   }
   const nTrain = Math.floor(trainCount * fraction);
   const nSearch = trainCount - nTrain;
   if (nTrain === 0 || nSearch === 0) {
-    throw new NosError('BAD_INPUT', `${trainCount} training images cannot be split ${fraction}/${1 - fraction} with both halves non-empty.`,
-      'Import a dataset with more training images.');
+    throw new NosError(
+      'BAD_INPUT',
+      `${trainCount} training images cannot be split ${fraction}/${1 - fraction} with both halves non-empty.`,
+      'Import a dataset with more training images.',
+    );
   }
   const order = permutation(trainCount, mixSeed(seed, SPLIT_SALT));
   const cap = (n: number): number => (limit === undefined ? n : Math.min(n, Math.max(1, limit)));

@@ -39,12 +39,23 @@ interface CifarLayout {
 
 export const LAYOUTS = {
   cifar10: {
-    train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+    train: [
+      'data_batch_1.bin',
+      'data_batch_2.bin',
+      'data_batch_3.bin',
+      'data_batch_4.bin',
+      'data_batch_5.bin',
+    ],
     test: ['test_batch.bin'],
     labelBytes: 1,
     namesFile: 'batches.meta.txt',
   },
-  cifar100: { train: ['train.bin'], test: ['test.bin'], labelBytes: 2, namesFile: 'fine_label_names.txt' },
+  cifar100: {
+    train: ['train.bin'],
+    test: ['test.bin'],
+    labelBytes: 2,
+    namesFile: 'fine_label_names.txt',
+  },
 } satisfies Record<string, CifarLayout>;
 
 export type CifarFormat = keyof typeof LAYOUTS;
@@ -63,7 +74,9 @@ export function findBatchFolder(dir: string, format: CifarFormat, depth = 2): st
   if (holdsBatches(dir, format)) return dir;
   if (depth === 0) return null;
   const entries = withFile(dir, 'read', () => readdirSync(dir, { withFileTypes: true }));
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries
+    .filter((e) => e.isDirectory())
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const found = findBatchFolder(join(dir, entry.name), format, depth - 1);
     if (found) return found;
   }
@@ -74,7 +87,9 @@ export function findBatchFolder(dir: string, format: CifarFormat, depth = 2): st
 export function looksLikeCifar(path: string, format: CifarFormat): boolean {
   try {
     if (statSync(path).isFile()) {
-      return isArchive(path) && basename(path).includes(format === 'cifar10' ? 'cifar-10' : 'cifar-100');
+      return (
+        isArchive(path) && basename(path).includes(format === 'cifar10' ? 'cifar-10' : 'cifar-100')
+      );
     }
     return findBatchFolder(path, format) !== null;
   } catch {
@@ -97,7 +112,12 @@ export async function unpack(archive: string, into: string): Promise<void> {
   }
 }
 
-function readClassNames(dir: string, file: string, count: number, fallbackPrefix: string): string[] {
+function readClassNames(
+  dir: string,
+  file: string,
+  count: number,
+  fallbackPrefix: string,
+): string[] {
   const path = join(dir, file);
   if (existsSync(path)) {
     const names = withFile(path, 'read', () => readFileSync(path, 'utf8'))
@@ -115,7 +135,11 @@ export function cifarClassCount(format: CifarFormat, labels: 'fine' | 'coarse'):
 }
 
 /** Class names from the distributed names file; generic names when it is missing or short. */
-export function cifarClassNames(dir: string, format: CifarFormat, labels: 'fine' | 'coarse'): string[] {
+export function cifarClassNames(
+  dir: string,
+  format: CifarFormat,
+  labels: 'fine' | 'coarse',
+): string[] {
   const coarse = format === 'cifar100' && labels === 'coarse';
   const namesFile = coarse ? 'coarse_label_names.txt' : LAYOUTS[format].namesFile;
   const prefix = coarse ? 'superclass' : 'class';
@@ -200,8 +224,12 @@ export async function importCifar(
   let root = path;
   if (withFile(path, 'read', () => statSync(path)).isFile()) {
     if (!isArchive(path)) {
-      throw new NosError('BAD_INPUT', `${path} is neither a folder nor a .tar.gz archive.`,
-        'Give the folder of CIFAR batch files or the .tar.gz archive as downloaded.', { file: path });
+      throw new NosError(
+        'BAD_INPUT',
+        `${path} is neither a folder nor a .tar.gz archive.`,
+        'Give the folder of CIFAR batch files or the .tar.gz archive as downloaded.',
+        { file: path },
+      );
     }
     root = builder.scratchDir();
     await unpack(path, root);

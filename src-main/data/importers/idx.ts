@@ -55,9 +55,14 @@ export function readMaybeGzip(file: string): Uint8Array {
 /** Parses an IDX file of unsigned bytes with `expectedDims` dimensions. */
 export function parseIdx(bytes: Uint8Array, file: string, expectedDims: number): IdxArray {
   const bad = (problem: string): NosError =>
-    new NosError('BAD_INPUT', `${file}: ${problem}`, 'Check that this is an IDX file of the MNIST family.', {
-      file,
-    });
+    new NosError(
+      'BAD_INPUT',
+      `${file}: ${problem}`,
+      'Check that this is an IDX file of the MNIST family.',
+      {
+        file,
+      },
+    );
   if (bytes.length < 4) throw bad(`only ${bytes.length} bytes, too short for an IDX header.`);
   const magic = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
   const expectedMagic = (IDX_UBYTE << 8) | expectedDims;
@@ -119,7 +124,13 @@ function requireFile(files: Map<string, string>, key: string, dir: string): stri
   return file;
 }
 
-function importSplit(builder: CanonicalBuilder, files: Map<string, string>, dir: string, split: SplitName, classCount: number): void {
+function importSplit(
+  builder: CanonicalBuilder,
+  files: Map<string, string>,
+  dir: string,
+  split: SplitName,
+  classCount: number,
+): void {
   const imageFile = requireFile(files, `${split}-images`, dir);
   const labelFile = requireFile(files, `${split}-labels`, dir);
   const images = parseIdx(readMaybeGzip(imageFile), imageFile, 3);
@@ -134,7 +145,12 @@ function importSplit(builder: CanonicalBuilder, files: Map<string, string>, dir:
     );
   }
   if (h === 0 || w === 0) {
-    throw new NosError('BAD_INPUT', `${imageFile}: images of size ${h} x ${w}.`, 'The file is corrupt.', { file: imageFile });
+    throw new NosError(
+      'BAD_INPUT',
+      `${imageFile}: images of size ${h} x ${w}.`,
+      'The file is corrupt.',
+      { file: imageFile },
+    );
   }
   const writer = builder.openSplit(split, [h, w, 1], classCount);
   writer.append(images.data, labels.data, labelFile);

@@ -115,11 +115,16 @@ export function planImageFolder(root: string, options: ImageFolderOptions) {
   const trainDir = subs.find((s) => TRAIN_FOLDERS.includes(s));
   if (!trainDir) {
     const classes = listClasses(root);
-    return { classNames: [...classes.keys()], ...holdOut(classes, options.testFraction, options.seed) };
+    return {
+      classNames: [...classes.keys()],
+      ...holdOut(classes, options.testFraction, options.seed),
+    };
   }
   const classes = listClasses(join(root, trainDir));
   const classNames = [...classes.keys()];
-  const train = classNames.flatMap((name, label) => classes.get(name)!.map((file) => ({ file, label })));
+  const train = classNames.flatMap((name, label) =>
+    classes.get(name)!.map((file) => ({ file, label })),
+  );
   const testDir = subs.find((s) => TEST_FOLDERS.includes(s));
   if (!testDir) {
     return { classNames, ...holdOut(classes, options.testFraction, options.seed) };
@@ -164,7 +169,10 @@ class CorruptBudget {
   skip(file: string, reason: string): void {
     this.skipped.push({ file: relative(this.root, file), reason });
     if (this.skipped.length > this.maxFraction * this.total) {
-      const list = this.skipped.slice(0, 5).map((s) => `${s.file} (${s.reason})`).join('; ');
+      const list = this.skipped
+        .slice(0, 5)
+        .map((s) => `${s.file} (${s.reason})`)
+        .join('; ');
       throw new NosError(
         'BAD_INPUT',
         `${this.root}: ${this.skipped.length} of ${this.total} images are unreadable or corrupt, ` +

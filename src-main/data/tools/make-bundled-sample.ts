@@ -47,9 +47,17 @@ function subset(source: string, split: 'train' | 'test', perClass: number, out: 
   });
   const prefix = split === 'train' ? 'train' : 't10k';
   const gz = (bytes: Uint8Array): Uint8Array => gzipSync(bytes, { level: 9 });
-  writeFileAtomic(join(out, `${prefix}-images-idx3-ubyte.gz`), gz(idxBytes([picks.length, h, w], pickedImages)));
-  writeFileAtomic(join(out, `${prefix}-labels-idx1-ubyte.gz`), gz(idxBytes([picks.length], pickedLabels)));
-  console.log(`${split}: ${picks.length} images (${perClass} per class), last source index ${picks[picks.length - 1]}`);
+  writeFileAtomic(
+    join(out, `${prefix}-images-idx3-ubyte.gz`),
+    gz(idxBytes([picks.length, h, w], pickedImages)),
+  );
+  writeFileAtomic(
+    join(out, `${prefix}-labels-idx1-ubyte.gz`),
+    gz(idxBytes([picks.length], pickedLabels)),
+  );
+  console.log(
+    `${split}: ${picks.length} images (${perClass} per class), last source index ${picks[picks.length - 1]}`,
+  );
 }
 
 const source = resolve(process.argv[2] ?? DEBIAN_FASHION_MNIST_DIR);

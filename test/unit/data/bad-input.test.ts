@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
@@ -7,7 +15,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportRequest } from '../../../src-main/contract/datasets';
 import { NosError, type ErrorCode } from '../../../src-main/contract/errors';
 import { importDataset } from '../../../src-main/data';
-import { cifarBatch, idx, tempDir, writeCifar10, writeCifar100, writeIdxFolder, writeImageFolder } from './fixtures';
+import {
+  cifarBatch,
+  idx,
+  tempDir,
+  writeCifar10,
+  writeCifar100,
+  writeIdxFolder,
+  writeImageFolder,
+} from './fixtures';
 
 let tmp: ReturnType<typeof tempDir>;
 let dest: string;
@@ -19,7 +35,11 @@ afterEach(() => tmp.remove());
 
 /** Imports `request`, expects a NosError of `code` whose message has every fragment, and
  * checks that nothing was left in the destination. */
-async function expectRefused(request: ImportRequest, code: ErrorCode, ...fragments: string[]): Promise<NosError> {
+async function expectRefused(
+  request: ImportRequest,
+  code: ErrorCode,
+  ...fragments: string[]
+): Promise<NosError> {
   const err = await importDataset(request, dest).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(NosError);
   const nosError = err as NosError;
@@ -35,27 +55,49 @@ describe('importDataset refuses CIFAR files that are wrong', () => {
     const dir = writeCifar10(tmp.path, 2, 1);
     const file = join(dir, 'data_batch_3.bin');
     truncateSync(file, 3073 * 2 - 100);
-    await expectRefused({ format: 'cifar10', path: dir }, 'BAD_INPUT', file, '3073-byte records', 'truncated');
+    await expectRefused(
+      { format: 'cifar10', path: dir },
+      'BAD_INPUT',
+      file,
+      '3073-byte records',
+      'truncated',
+    );
   });
 
   it('wrong record size: CIFAR-100 files imported as CIFAR-10', async () => {
     const dir = writeCifar100(tmp.path, 3, 1);
     writeFileSync(join(dir, 'data_batch_1.bin'), readFileSync(join(dir, 'train.bin')));
     writeFileSync(join(dir, 'test_batch.bin'), readFileSync(join(dir, 'test.bin')));
-    await expectRefused({ format: 'cifar10', path: dir }, 'BAD_INPUT', 'data_batch_1.bin', 'not CIFAR-10 binary');
+    await expectRefused(
+      { format: 'cifar10', path: dir },
+      'BAD_INPUT',
+      'data_batch_1.bin',
+      'not CIFAR-10 binary',
+    );
   });
 
   it('label out of range: label byte 10 in CIFAR-10', async () => {
     const dir = writeCifar10(tmp.path, 2, 1);
     writeFileSync(join(dir, 'data_batch_2.bin'), cifarBatch([[3], [10]]));
-    await expectRefused({ format: 'cifar10', path: dir }, 'BAD_INPUT', 'data_batch_2.bin', 'label 10', 'out of range');
+    await expectRefused(
+      { format: 'cifar10', path: dir },
+      'BAD_INPUT',
+      'data_batch_2.bin',
+      'label 10',
+      'out of range',
+    );
   });
 
   it('missing test batch', async () => {
     const dir = writeCifar10(tmp.path, 1, 1);
     const { rmSync } = await import('node:fs');
     rmSync(join(dir, 'test_batch.bin'));
-    await expectRefused({ format: 'cifar10', path: dir }, 'BAD_INPUT', 'test_batch.bin', 'no test batch');
+    await expectRefused(
+      { format: 'cifar10', path: dir },
+      'BAD_INPUT',
+      'test_batch.bin',
+      'no test batch',
+    );
   });
 
   it('truncated .tar.gz archive', async () => {
@@ -63,7 +105,12 @@ describe('importDataset refuses CIFAR files that are wrong', () => {
     const archive = join(tmp.path, 'cifar-10-binary.tar.gz');
     await tar.c({ gzip: true, file: archive, cwd: tmp.path }, ['cifar-10-batches-bin']);
     truncateSync(archive, Math.floor(readFileSync(archive).length / 2));
-    await expectRefused({ format: 'cifar10', path: archive }, 'BAD_INPUT', archive, 'cannot be unpacked');
+    await expectRefused(
+      { format: 'cifar10', path: archive },
+      'BAD_INPUT',
+      archive,
+      'cannot be unpacked',
+    );
   });
 });
 
@@ -75,7 +122,12 @@ describe('importDataset refuses IDX files that are wrong', () => {
     const dir = writeIdxFolder(join(tmp.path, 'm'));
     const file = join(dir, 'train-labels-idx1-ubyte');
     writeFileSync(file, idx([20], new Uint8Array(20), 0x0000_0901));
-    await expectRefused({ format: 'mnist', path: dir }, 'BAD_INPUT', file, 'wrong magic number 0x00000901');
+    await expectRefused(
+      { format: 'mnist', path: dir },
+      'BAD_INPUT',
+      file,
+      'wrong magic number 0x00000901',
+    );
   });
 
   it('truncated image file', async () => {
@@ -101,7 +153,12 @@ describe('importDataset refuses IDX files that are wrong', () => {
   it('labels out of range', async () => {
     const dir = writeIdxFolder(join(tmp.path, 'm'));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), labels([...new Array(19).fill(1), 12]));
-    await expectRefused({ format: 'mnist', path: dir }, 'BAD_INPUT', 'train-labels-idx1-ubyte', 'label 12 of record 19');
+    await expectRefused(
+      { format: 'mnist', path: dir },
+      'BAD_INPUT',
+      'train-labels-idx1-ubyte',
+      'label 12 of record 19',
+    );
   });
 
   it('a missing file of the four', async () => {
@@ -114,7 +171,12 @@ describe('importDataset refuses IDX files that are wrong', () => {
   it('a gzip stream that is not gzip-wrapped IDX (plain garbage)', async () => {
     const dir = writeIdxFolder(join(tmp.path, 'm'), 20, 10, true);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.from('hello world')));
-    await expectRefused({ format: 'mnist', path: dir }, 'BAD_INPUT', 'train-images-idx3-ubyte.gz', 'wrong magic number');
+    await expectRefused(
+      { format: 'mnist', path: dir },
+      'BAD_INPUT',
+      'train-images-idx3-ubyte.gz',
+      'wrong magic number',
+    );
   });
 });
 
@@ -123,7 +185,12 @@ describe('importDataset refuses image folders that are wrong', () => {
     const root = join(tmp.path, 'imgs');
     await writeImageFolder(root, ['a', 'b'], 2);
     mkdirSync(join(root, 'c'));
-    await expectRefused({ format: 'image-folder', path: root }, 'BAD_INPUT', join(root, 'c'), 'no PNG or JPEG');
+    await expectRefused(
+      { format: 'image-folder', path: root },
+      'BAD_INPUT',
+      join(root, 'c'),
+      'no PNG or JPEG',
+    );
   });
 
   it('no class folders at all', async () => {
@@ -144,8 +211,13 @@ describe('importDataset refuses image folders that are wrong', () => {
     const root = join(tmp.path, 'imgs');
     await writeImageFolder(root, ['a', 'b'], 10);
     writeFileSync(join(root, 'a', 'broken.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
-    const err = await expectRefused({ format: 'image-folder', path: root, options: { size: 8 } }, 'BAD_INPUT',
-      '1 of 21 images', 'a/broken.png', 'more than the 1.0% allowed');
+    const err = await expectRefused(
+      { format: 'image-folder', path: root, options: { size: 8 } },
+      'BAD_INPUT',
+      '1 of 21 images',
+      'a/broken.png',
+      'more than the 1.0% allowed',
+    );
     expect(err.detail?.skipped).toHaveLength(1);
   });
 
@@ -168,11 +240,19 @@ describe('importDataset refuses unsupported requests', () => {
     const root = join(tmp.path, 'docs');
     mkdirSync(root);
     writeFileSync(join(root, 'notes.txt'), 'hello');
-    await expectRefused({ format: 'auto', path: root }, 'BAD_INPUT', 'unsupported or unrecognised dataset format');
+    await expectRefused(
+      { format: 'auto', path: root },
+      'BAD_INPUT',
+      'unsupported or unrecognised dataset format',
+    );
   });
 
   it('an unknown format name', async () => {
-    const err = await expectRefused({ format: 'hdf5', path: tmp.path } as unknown as ImportRequest, 'BAD_INPUT', 'format');
+    const err = await expectRefused(
+      { format: 'hdf5', path: tmp.path } as unknown as ImportRequest,
+      'BAD_INPUT',
+      'format',
+    );
     expect(err.hint).toContain('cifar10');
   });
 
@@ -185,7 +265,11 @@ describe('importDataset refuses unsupported requests', () => {
   it('a CIFAR path that is neither folder nor archive', async () => {
     const file = join(tmp.path, 'cifar.zip');
     writeFileSync(file, 'x');
-    await expectRefused({ format: 'cifar10', path: file }, 'BAD_INPUT', 'neither a folder nor a .tar.gz');
+    await expectRefused(
+      { format: 'cifar10', path: file },
+      'BAD_INPUT',
+      'neither a folder nor a .tar.gz',
+    );
   });
 
   it('a path that does not exist', async () => {
@@ -243,7 +327,10 @@ describe('importDataset: permission denied', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    const reported = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { code: string; message: string };
+    const reported = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as {
+      code: string;
+      message: string;
+    };
     expect(reported.code).toBe('STORAGE');
     expect(reported.message).toContain(out);
     expect(readdirSync(out)).toEqual([]);

@@ -48,8 +48,22 @@ export function writeCifar10(root: string, perBatch = 4, testCount = 3): string 
     const labels = Array.from({ length: perBatch }, (_, i) => [((b - 1) * perBatch + i) % 10]);
     writeFileSync(join(dir, `data_batch_${b}.bin`), cifarBatch(labels, (b - 1) * perBatch));
   }
-  writeFileSync(join(dir, 'test_batch.bin'), cifarBatch(Array.from({ length: testCount }, (_, i) => [i % 10])));
-  const names = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  writeFileSync(
+    join(dir, 'test_batch.bin'),
+    cifarBatch(Array.from({ length: testCount }, (_, i) => [i % 10])),
+  );
+  const names = [
+    'airplane',
+    'automobile',
+    'bird',
+    'cat',
+    'deer',
+    'dog',
+    'frog',
+    'horse',
+    'ship',
+    'truck',
+  ];
   writeFileSync(join(dir, 'batches.meta.txt'), names.join('\n') + '\n\n');
   return dir;
 }
@@ -58,7 +72,8 @@ export function writeCifar10(root: string, perBatch = 4, testCount = 3): string 
 export function writeCifar100(root: string, trainCount = 6, testCount = 2): string {
   const dir = join(root, 'cifar-100-binary');
   mkdirSync(dir, { recursive: true });
-  const labels = (n: number): number[][] => Array.from({ length: n }, (_, i) => [i % 20, (3 * i) % 100]);
+  const labels = (n: number): number[][] =>
+    Array.from({ length: n }, (_, i) => [i % 20, (3 * i) % 100]);
   writeFileSync(join(dir, 'train.bin'), cifarBatch(labels(trainCount)));
   writeFileSync(join(dir, 'test.bin'), cifarBatch(labels(testCount)));
   const fine = Array.from({ length: 100 }, (_, i) => `fine${i}`);
@@ -71,7 +86,7 @@ export function writeCifar100(root: string, trainCount = 6, testCount = 2): stri
 /** IDX bytes: header (0, 0, 0x08, ndims, big-endian dims) then data. */
 export function idx(dims: number[], data: Uint8Array, magicOverride?: number): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
-  header.writeUInt32BE(magicOverride ?? (0x0800 | dims.length), 0);
+  header.writeUInt32BE(magicOverride ?? 0x0800 | dims.length, 0);
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
   return Buffer.concat([header, data]);
 }
@@ -82,8 +97,13 @@ export function writeIdxFolder(dir: string, trainCount = 20, testCount = 10, gzi
   const side = 8;
   const write = (name: string, bytes: Buffer): void =>
     writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes);
-  for (const [prefix, n] of [['train', trainCount], ['t10k', testCount]] as const) {
-    const images = new Uint8Array(n * side * side).map((_, i) => pixel(Math.floor(i / 64), 0, Math.floor(i / 8) % 8, i % 8));
+  for (const [prefix, n] of [
+    ['train', trainCount],
+    ['t10k', testCount],
+  ] as const) {
+    const images = new Uint8Array(n * side * side).map((_, i) =>
+      pixel(Math.floor(i / 64), 0, Math.floor(i / 8) % 8, i % 8),
+    );
     const labels = new Uint8Array(n).map((_, i) => i % 10);
     write(`${prefix}-images-idx3-ubyte`, idx([n, side, side], images));
     write(`${prefix}-labels-idx1-ubyte`, idx([n], labels));
@@ -110,9 +130,13 @@ export async function writeImageFolder(
     const dir = join(root, layout, name);
     mkdirSync(dir, { recursive: true });
     for (let i = 0; i < perClass; i++) {
-      const image = sharp({ create: { width: 20 + i, height: 24, channels: 3, background: classColour(k) } });
+      const image = sharp({
+        create: { width: 20 + i, height: 24, channels: 3, background: classColour(k) },
+      });
       const jpeg = i % 2 === 1;
-      await (jpeg ? image.jpeg({ quality: 95 }) : image.png()).toFile(join(dir, `${i}.${jpeg ? 'jpg' : 'png'}`));
+      await (jpeg ? image.jpeg({ quality: 95 }) : image.png()).toFile(
+        join(dir, `${i}.${jpeg ? 'jpg' : 'png'}`),
+      );
     }
   }
 }

@@ -21,7 +21,10 @@ const R = 32 * 32 * 3;
 beforeAll(async () => {
   tmp = tempDir();
   // 5 batches x 8 records = 40 training images of known pixels.
-  const meta = await importDataset({ format: 'cifar10', path: writeCifar10(tmp.path, 8, 4) }, join(tmp.path, 'ds'));
+  const meta = await importDataset(
+    { format: 'cifar10', path: writeCifar10(tmp.path, 8, 4) },
+    join(tmp.path, 'ds'),
+  );
   ds = openDataset(join(tmp.path, 'ds', meta.id));
   streamed = openDataset(join(tmp.path, 'ds', meta.id), { streamAboveBytes: 0 });
 });
@@ -72,7 +75,11 @@ describe('BatchPipeline order', () => {
     const pipeline = new BatchPipeline(ds.train, { batchSize: 16, seed: 0, dropLast: true });
     expect(pipeline.stepsPerEpoch).toBe(2);
     const batches = await take(pipeline, 3);
-    expect(batches.map((b) => [b.epoch, b.step, b.n])).toEqual([[0, 0, 16], [0, 1, 16], [1, 0, 16]]);
+    expect(batches.map((b) => [b.epoch, b.step, b.n])).toEqual([
+      [0, 0, 16],
+      [0, 1, 16],
+      [1, 0, 16],
+    ]);
   });
 
   it('resumes from a checkpointed state with exactly the batches that would have followed', async () => {
@@ -91,16 +98,30 @@ describe('BatchPipeline order', () => {
   });
 
   it('refuses a state that does not fit the options', () => {
-    expect(() => new BatchPipeline(ds.train, { ...options, resume: { seed: 1, epoch: 0, step: 0 } })).toThrow(/Cannot resume/);
+    expect(
+      () => new BatchPipeline(ds.train, { ...options, resume: { seed: 1, epoch: 0, step: 0 } }),
+    ).toThrow(/Cannot resume/);
     expect(() => new BatchPipeline(ds.train, { ...options, batchSize: 0 })).toThrow(/Batch size 0/);
   });
 });
 
 describe('BatchPipeline augmentation', () => {
   it('without augmentation normalises every value by the dataset mean and std', async () => {
-    const [batch] = await take(new BatchPipeline(ds.train, { batchSize: 4, seed: 1, augment: NO_AUGMENTATION, normalise: ds.meta }), 1);
+    const [batch] = await take(
+      new BatchPipeline(ds.train, {
+        batchSize: 4,
+        seed: 1,
+        augment: NO_AUGMENTATION,
+        normalise: ds.meta,
+      }),
+      1,
+    );
     for (let k = 0; k < batch.n; k++) {
-      for (const [y, x, c] of [[0, 0, 0], [13, 7, 1], [31, 31, 2]]) {
+      for (const [y, x, c] of [
+        [0, 0, 0],
+        [13, 7, 1],
+        [31, 31, 2],
+      ]) {
         const expected = (original(batch.indices[k], y, x, c) - ds.meta.mean[c]) / ds.meta.std[c];
         expect(batch.images[k * R + (y * 32 + x) * 3 + c]).toBeCloseTo(expected, 5);
       }
@@ -108,13 +129,25 @@ describe('BatchPipeline augmentation', () => {
   });
 
   it('flip mirrors some images and leaves the others unchanged', async () => {
-    const [batch] = await take(new BatchPipeline(ds.train, { batchSize: 40, seed: 5, augment: { cropPadding: 0, flip: true, cutout: 0 } }), 1);
+    const [batch] = await take(
+      new BatchPipeline(ds.train, {
+        batchSize: 40,
+        seed: 5,
+        augment: { cropPadding: 0, flip: true, cutout: 0 },
+      }),
+      1,
+    );
     let flipped = 0;
     for (let k = 0; k < batch.n; k++) {
       const at = (y: number, x: number, c: number) => batch.images[k * R + (y * 32 + x) * 3 + c];
       const i = batch.indices[k];
       const isFlipped = at(3, 0, 1) === Math.fround(original(i, 3, 31, 1));
-      for (const [y, x, c] of [[0, 0, 0], [3, 0, 1], [17, 9, 2], [31, 30, 0]]) {
+      for (const [y, x, c] of [
+        [0, 0, 0],
+        [3, 0, 1],
+        [17, 9, 2],
+        [31, 30, 0],
+      ]) {
         expect(at(y, x, c)).toBeCloseTo(original(i, y, isFlipped ? 31 - x : x, c), 6);
       }
       if (isFlipped) flipped++;
@@ -124,7 +157,14 @@ describe('BatchPipeline augmentation', () => {
   });
 
   it('random crop with 4-pixel padding shifts each image by at most 4 pixels, padding black', async () => {
-    const [batch] = await take(new BatchPipeline(ds.train, { batchSize: 20, seed: 8, augment: { cropPadding: 4, flip: false, cutout: 0 } }), 1);
+    const [batch] = await take(
+      new BatchPipeline(ds.train, {
+        batchSize: 20,
+        seed: 8,
+        augment: { cropPadding: 4, flip: false, cutout: 0 },
+      }),
+      1,
+    );
     const shifts = new Set<string>();
     for (let k = 0; k < batch.n; k++) {
       const i = batch.indices[k];
@@ -138,7 +178,8 @@ describe('BatchPipeline augmentation', () => {
         return true;
       };
       const found: string[] = [];
-      for (let dy = -4; dy <= 4; dy++) for (let dx = -4; dx <= 4; dx++) if (matches(dy, dx)) found.push(`${dy},${dx}`);
+      for (let dy = -4; dy <= 4; dy++)
+        for (let dx = -4; dx <= 4; dx++) if (matches(dy, dx)) found.push(`${dy},${dx}`);
       expect(found.length).toBeGreaterThanOrEqual(1);
       shifts.add(found[0]);
     }
@@ -147,12 +188,21 @@ describe('BatchPipeline augmentation', () => {
 
   it('cutout zeroes one square of at most length x length pixels', async () => {
     const length = 8;
-    const [batch] = await take(new BatchPipeline(ds.train, { batchSize: 20, seed: 3, augment: { cropPadding: 0, flip: false, cutout: length }, normalise: { mean: [-1, -1, -1], std: [1, 1, 1] } }), 1);
+    const [batch] = await take(
+      new BatchPipeline(ds.train, {
+        batchSize: 20,
+        seed: 3,
+        augment: { cropPadding: 0, flip: false, cutout: length },
+        normalise: { mean: [-1, -1, -1], std: [1, 1, 1] },
+      }),
+      1,
+    );
     // With mean -1 every kept value is >= 1, so zeros are exactly the cutout.
     let total = 0;
     for (let k = 0; k < batch.n; k++) {
       const zeros: [number, number][] = [];
-      for (let p = 0; p < 32 * 32; p++) if (batch.images[k * R + p * 3] === 0) zeros.push([Math.floor(p / 32), p % 32]);
+      for (let p = 0; p < 32 * 32; p++)
+        if (batch.images[k * R + p * 3] === 0) zeros.push([Math.floor(p / 32), p % 32]);
       expect(zeros.length).toBeLessThanOrEqual(length * length);
       if (zeros.length === 0) continue;
       const ys = zeros.map((z) => z[0]);
@@ -169,7 +219,12 @@ describe('BatchPipeline augmentation', () => {
 describe('BatchPipeline sources', () => {
   it('streams from disk (bounded memory) with the same batches as in memory', async () => {
     expect(streamed.train.images).toBeNull();
-    const options: PipelineOptions = { batchSize: 7, seed: 4, augment: { cutout: 4 }, normalise: ds.meta };
+    const options: PipelineOptions = {
+      batchSize: 7,
+      seed: 4,
+      augment: { cutout: 4 },
+      normalise: ds.meta,
+    };
     const fromMemory = await take(new BatchPipeline(ds.train, options), 8);
     const fromDisk = await take(new BatchPipeline(streamed.train, options), 8);
     fromDisk.forEach((b, k) => expect(b.images).toEqual(fromMemory[k].images));
@@ -220,7 +275,10 @@ describe('searchSplits', () => {
     for (const i of small.train) expect(inSearch.has(i)).toBe(false);
   });
 
-  it.each([{ fraction: 0 }, { fraction: 1 }, { fraction: 1.5 }])('refuses fraction=$fraction', ({ fraction }) => {
-    expect(() => searchSplits(10, 0, fraction)).toThrow(/fraction/i);
-  });
+  it.each([{ fraction: 0 }, { fraction: 1 }, { fraction: 1.5 }])(
+    'refuses fraction=$fraction',
+    ({ fraction }) => {
+      expect(() => searchSplits(10, 0, fraction)).toThrow(/fraction/i);
+    },
+  );
 });

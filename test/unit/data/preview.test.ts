@@ -46,8 +46,13 @@ describe('previewDataset', () => {
     const png = Buffer.from(sample.slice('data:image/png;base64,'.length), 'base64');
     const stored = await sharp(png).metadata();
     expect([stored.width, stored.height, stored.channels]).toEqual([28, 28, 1]);
-    const { data } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-    expect(new Uint8Array(data)).toEqual(ds.train.images!.subarray(firstBag * 784, (firstBag + 1) * 784));
+    const { data } = await sharp(png)
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(new Uint8Array(data)).toEqual(
+      ds.train.images!.subarray(firstBag * 784, (firstBag + 1) * 784),
+    );
   });
 
   it('classHistogram counts labels', () => {
@@ -82,24 +87,48 @@ describe('inspectDataset', () => {
     await tar.c({ gzip: true, file: archive, cwd: src }, ['cifar-10-batches-bin']);
     const before = readdirSync(tmp.path).sort();
     const found = await inspectDataset({ format: 'auto', path: archive });
-    expect(found).toMatchObject({ format: 'cifar10', trainCount: 15, testCount: 2, imageShape: [32, 32, 3], warnings: [] });
+    expect(found).toMatchObject({
+      format: 'cifar10',
+      trainCount: 15,
+      testCount: 2,
+      imageShape: [32, 32, 3],
+      warnings: [],
+    });
     expect(found.classNames[9]).toBe('truck');
     expect(readdirSync(tmp.path).sort()).toEqual(before);
   });
 
   it('reports CIFAR-100 coarse classes and IDX counts', async () => {
     const dir = writeCifar100(join(tmp.path, 'c100'), 4, 2);
-    const coarse = await inspectDataset({ format: 'cifar100', path: dir, options: { labels: 'coarse' } });
+    const coarse = await inspectDataset({
+      format: 'cifar100',
+      path: dir,
+      options: { labels: 'coarse' },
+    });
     expect(coarse.classNames).toHaveLength(20);
     const sample = await inspectDataset(bundledSampleSource());
-    expect(sample).toMatchObject({ format: 'fashion-mnist', trainCount: 3000, testCount: 1000, imageShape: [28, 28, 1] });
+    expect(sample).toMatchObject({
+      format: 'fashion-mnist',
+      trainCount: 3000,
+      testCount: 1000,
+      imageShape: [28, 28, 1],
+    });
   });
 
   it('reports an image folder with its held-out split and warnings', async () => {
     const root = join(tmp.path, 'imgs');
     await writeImageFolder(root, ['cat', 'dog'], 5);
-    const found = await inspectDataset({ format: 'image-folder', path: root, options: { size: 16 } });
-    expect(found).toMatchObject({ classNames: ['cat', 'dog'], trainCount: 8, testCount: 2, imageShape: [16, 16, 3] });
+    const found = await inspectDataset({
+      format: 'image-folder',
+      path: root,
+      options: { size: 16 },
+    });
+    expect(found).toMatchObject({
+      classNames: ['cat', 'dog'],
+      trainCount: 8,
+      testCount: 2,
+      imageShape: [16, 16, 3],
+    });
     expect(found.warnings.join(' ')).toContain('fewer than 10 training images: cat, dog');
   });
 
