@@ -198,7 +198,7 @@ const SMOKE: SearchConfigInput = {
 
 /**
  * A real search on the bundled Fashion-MNIST sample in about ten minutes on a 2-core CPU with
- * the wasm backend, teacher included. Sizes were measured, see docs/search.md.
+ * the wasm backend, teacher included (sizes measured on the shared 2-core machine).
  */
 const QUICK: SearchConfigInput = {
   space: 'nos',
@@ -260,7 +260,7 @@ function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string)
   throw new NosError(
     'BAD_INPUT',
     `Invalid ${what}:\n  ${lines.join('\n  ')}`,
-    'Fix the named fields (see docs/search.md for every field and its allowed values).',
+    'Fix the named fields; each is documented in src-main/contract/config.ts.',
     { issues: lines },
   );
 }
