@@ -51,7 +51,7 @@ export function buildCompareOption(
     tooltip: {
       trigger: 'item',
       formatter: (p) => {
-        const [x, y, label] = (p as { value: [number, number, string] }).value;
+        const [x, y, label] = (p as unknown as { value: [number, number, string] }).value;
         return `<b>${label}</b><br/>error ${y.toFixed(2)} %<br/>${axis === 'params' ? `${x} M params` : `${x} GPU-days`}`;
       },
     },

@@ -30,7 +30,7 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
     tooltip: {
       position: 'top',
       formatter: (p) => {
-        const [o, e, v] = (p as { value: [number, number, number] }).value;
+        const [o, e, v] = (p as unknown as { value: [number, number, number] }).value;
         return `${input.edges[e] ?? `edge ${e}`}<br/><b>${input.ops[o]}</b>: ${v.toFixed(3)}`;
       },
     },

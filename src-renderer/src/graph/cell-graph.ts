@@ -79,22 +79,25 @@ export function buildCellGraph(g: GenotypeData, cell: CellType, alphas?: AlphaLo
 
   blocks.forEach((block, b) => {
     const k = b + 2;
-    const sur = `s${k}`;
-    nodes.push({ ...box(sur, 'surrogate', surrogateName(k)), label: `${k}'` });
+    // Without a second tier (DARTS space) the first-tier ops feed the node directly.
+    const sink = block.second ? `s${k}` : idOf(k);
+    if (block.second) nodes.push({ ...box(sink, 'surrogate', surrogateName(k)), label: `${k}'` });
     block.first.forEach((e, j) => {
       const id = `op${k}_${j}`;
       const alpha = alphaAt(alphas, firstTierRow(k, e.input), e.op);
       nodes.push({ ...box(id, 'op', e.op), op: e.op, family: familyOf(e.op), tier: 1, alpha });
       edges.push({ id: `e_${idOf(e.input)}_${id}`, source: idOf(e.input), target: id });
-      edges.push({ id: `e_${id}_${sur}`, source: id, target: sur });
+      edges.push({ id: `e_${id}_${sink}`, source: id, target: sink });
     });
-    const second = `op${k}_t2`;
-    const alpha = alphaAt(alphas, secondTierRow(k, blocks.length), block.second);
-    nodes.push({ ...box(second, 'op', block.second), op: block.second, family: familyOf(block.second), tier: 2, alpha });
-    edges.push({ id: `e_${sur}_${second}`, source: sur, target: second });
     nodes.push(box(idOf(k), 'node', nodeName(k)));
-    edges.push({ id: `e_${second}_${idOf(k)}`, source: second, target: idOf(k) });
-    edges.push({ id: `e_${idOf(k)}_out`, source: idOf(k), target: 'out', concat: true });
+    if (block.second) {
+      const second = `op${k}_t2`;
+      const alpha = alphaAt(alphas, secondTierRow(k, blocks.length), block.second);
+      nodes.push({ ...box(second, 'op', block.second), op: block.second, family: familyOf(block.second), tier: 2, alpha });
+      edges.push({ id: `e_${sink}_${second}`, source: sink, target: second });
+      edges.push({ id: `e_${second}_${idOf(k)}`, source: second, target: idOf(k) });
+    }
+    if (g.concat.includes(k)) edges.push({ id: `e_${idOf(k)}_out`, source: idOf(k), target: 'out', concat: true });
   });
 
   nodes.push(box('out', 'output', 'c_{k} (concat)'));

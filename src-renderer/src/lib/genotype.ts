@@ -1,11 +1,11 @@
 /**
- * Genotype helpers for display: node names, alpha-row (edge) labels, the DARTS-style text form
+ * Genotype helpers for display: node names, alpha-row (edge) labels, validation of API answers
  * and the diff of two genotypes. Node indices follow DARTS: 0 and 1 are the cell inputs
  * (outputs of the two previous cells), 2.. are the inner nodes, each computed by a two-tier
  * block (NOS-SPEC section 2); the cell output concatenates the inner nodes.
  */
-import type { Primitive } from '@contract';
-import type { GenotypeBlockData, GenotypeData } from '../api/types';
+import { formatDartsGenotype, validateGenotype, type Primitive } from '@contract';
+import type { GenotypeData } from '../api/types';
 
 export type CellType = 'normal' | 'reduce';
 export const CELL_TYPES: readonly CellType[] = ['normal', 'reduce'];
@@ -45,24 +45,6 @@ export function edgeLabels(nodes: number): string[] {
   }
   for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
   return labels;
-}
-
-function formatBlock(block: GenotypeBlockData): string {
-  const first = block.first.map((e) => `('${e.op}', ${e.input})`).join(', ');
-  return `[${first}, '${block.second}']`;
-}
-
-/**
- * The DARTS-style text form: each block lists its first-tier (op, input) pairs and ends with its
- * second-tier op. Text for reading and for DARTS tooling, never parsed back by evaluation.
- */
-export function formatDartsText(g: GenotypeData): string {
-  const concat = (blocks: GenotypeBlockData[]) => `range(2, ${blocks.length + 2})`;
-  const cell = (blocks: GenotypeBlockData[]) => `[${blocks.map(formatBlock).join(', ')}]`;
-  return (
-    `Genotype(normal=${cell(g.normal)}, normal_concat=${concat(g.normal)}, ` +
-    `reduce=${cell(g.reduce)}, reduce_concat=${concat(g.reduce)})`
-  );
 }
 
 export type DiffMark = 'same' | 'added' | 'removed';
@@ -108,19 +90,19 @@ export function diffCount(a: GenotypeData, b: GenotypeData): number {
 }
 
 /**
- * The genotype of an API answer (typed `unknown` there) when it has the version-1 shape, else
- * null. A light structural check for drawing: the main process validated it when it stored it.
+ * The genotype of an API answer (typed `unknown` there) when it is a valid version-1 genotype
+ * (contract validateGenotype), else null: the views then show an empty state, not a crash.
  */
 export function asGenotype(value: unknown): GenotypeData | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const g = value as Partial<GenotypeData>;
-  const blocksOk = (blocks: unknown) =>
-    Array.isArray(blocks) &&
-    blocks.every(
-      (b: Partial<GenotypeBlockData>) =>
-        typeof b?.second === 'string' &&
-        Array.isArray(b.first) &&
-        b.first.every((e) => typeof e?.op === 'string' && Number.isInteger(e.input)),
-    );
-  return g.version === 1 && blocksOk(g.normal) && blocksOk(g.reduce) ? (g as GenotypeData) : null;
+  if (value === null || value === undefined) return null;
+  try {
+    return validateGenotype(value);
+  } catch {
+    return null;
+  }
+}
+
+/** The DARTS text form where one exists (darts-space genotypes), else null. */
+export function dartsText(g: GenotypeData): string | null {
+  return g.space === 'darts' ? formatDartsGenotype(g) : null;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCellGraph, firstTierRow, secondTierRow } from '../../../src-renderer/src/graph/cell-graph';
 import { edgePath, layoutCell } from '../../../src-renderer/src/graph/layout';
 import { edgeLabels } from '../../../src-renderer/src/lib/genotype';
-import { GENOTYPE_A } from './fixtures';
+import { GENOTYPE_A, GENOTYPE_DARTS } from './fixtures';
 
 describe('buildCellGraph', () => {
   it('has 2 inputs, per block 2 first-tier ops, a surrogate, a second-tier op and the node, and 1 output', () => {
@@ -22,6 +22,13 @@ describe('buildCellGraph', () => {
     expect(att?.family).toBe('attention');
     expect(g.edges.some((e) => e.source === 'in1' && e.target === att?.id)).toBe(true);
     expect(g.edges.filter((e) => e.concat)).toHaveLength(4);
+  });
+
+  it('draws a DARTS-space cell without surrogates: first-tier ops feed the node', () => {
+    const g = buildCellGraph(GENOTYPE_DARTS, 'normal');
+    expect(g.nodes.filter((n) => n.kind === 'surrogate')).toHaveLength(0);
+    expect(g.nodes.filter((n) => n.tier === 2)).toHaveLength(0);
+    expect(g.edges.some((e) => e.source === 'op2_0' && e.target === 'n2')).toBe(true);
   });
 
   it('reads alpha rows in the order of the edge labels', () => {

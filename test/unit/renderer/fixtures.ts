@@ -4,6 +4,7 @@ import type { GenotypeData } from '../../../src-renderer/src/api/types';
 export const GENOTYPE_A: GenotypeData = {
   version: 1,
   space: 'nos',
+  concat: [2, 3, 4, 5],
   normal: [
     { first: [{ op: 'sep_conv_3x3', input: 0 }, { op: 'spatial_attention', input: 1 }], second: 'channel_attention' },
     { first: [{ op: 'sep_conv_5x5', input: 1 }, { op: 'skip_connect', input: 2 }], second: 'sep_conv_3x3' },
@@ -25,4 +26,13 @@ export const GENOTYPE_B: GenotypeData = {
     i === 1 ? { ...b, first: [b.first[0], { op: 'sep_conv_3x3', input: 2 }] } : b,
   ),
   reduce: GENOTYPE_A.reduce.map((b, i) => (i === 0 ? { ...b, second: 'sep_conv_5x5' } : b)),
+};
+
+/** A DARTS-space genotype: no second tier. */
+export const GENOTYPE_DARTS: GenotypeData = {
+  version: 1,
+  space: 'darts',
+  concat: [2, 3, 4, 5],
+  normal: [0, 1, 2, 3].map((b) => ({ first: [{ op: 'sep_conv_3x3', input: 0 }, { op: 'skip_connect', input: b + 1 }] })),
+  reduce: [0, 1, 2, 3].map((b) => ({ first: [{ op: 'max_pool_3x3', input: 0 }, { op: 'max_pool_3x3', input: b + 1 }] })),
 };

@@ -4,10 +4,11 @@ import {
   diffGenotypes,
   edgeCount,
   edgeLabels,
-  formatDartsText,
+  asGenotype,
+  dartsText,
   nodesFromEdgeCount,
 } from '../../../src-renderer/src/lib/genotype';
-import { GENOTYPE_A, GENOTYPE_B } from './fixtures';
+import { GENOTYPE_A, GENOTYPE_B, GENOTYPE_DARTS } from './fixtures';
 
 describe('genotype display helpers', () => {
   it('counts 18 alpha rows for 4 inner nodes (14 first-tier + 4 second-tier)', () => {
@@ -25,11 +26,16 @@ describe('genotype display helpers', () => {
     expect(labels[17]).toBe("n5' → n5");
   });
 
-  it('writes the DARTS-style text with both tiers of every block', () => {
-    const text = formatDartsText(GENOTYPE_A);
-    expect(text.startsWith("Genotype(normal=[[('sep_conv_3x3', 0), ('spatial_attention', 1), 'channel_attention']")).toBe(true);
-    expect(text).toContain('normal_concat=range(2, 6)');
-    expect(text).toContain("reduce=[[('max_pool_3x3', 0), ('max_pool_3x3', 1), 'skip_connect']");
+  it('accepts a valid genotype from an API answer and rejects malformed ones', () => {
+    expect(asGenotype(GENOTYPE_A)).toEqual(GENOTYPE_A);
+    expect(asGenotype(null)).toBeNull();
+    expect(asGenotype({ version: 2 })).toBeNull();
+    expect(asGenotype({ ...GENOTYPE_A, normal: [{ first: [{ op: 'nope', input: 0 }] }] })).toBeNull();
+  });
+
+  it('has a DARTS text form only for darts-space genotypes', () => {
+    expect(dartsText(GENOTYPE_A)).toBeNull();
+    expect(dartsText(GENOTYPE_DARTS)).toMatch(/^Genotype\(normal=\[\('sep_conv_3x3', 0\)/);
   });
 
   it('finds no difference between a genotype and itself', () => {
