@@ -133,6 +133,34 @@ describe('Architect', () => {
     [sgd, adam, net, teacher].forEach((o) => o.dispose());
   });
 
+  it('puts attention transfer in the alpha step for ags only (distill = weight step only)', () => {
+    const teacher = tinyTeacher();
+    const alphasAfter = (guidance: SearchConfig['guidance']) => {
+      const config = tinyConfig({ guidance });
+      const net = tinyNet(config);
+      const sgd = new Sgd(net.namedWeights(), { lr: 0.1, momentum: 0.9, weightDecay: 0 });
+      const adam = new Adam(
+        net.alphaList().map((a, i) => [`a${i}`, a]),
+        { lr: 0.01, weightDecay: 0 },
+      );
+      const raw = makeBatch(DATA.train, [0, 1, 2, 3], null, 0);
+      const b = {
+        x: normalise(raw.pixels, NORM.mean, NORM.std),
+        labels: raw.labels,
+        teacherStages: teacher.stages(raw.pixels),
+      };
+      new Architect(net, sgd, adam, config).alphaStep(b, b);
+      const out = snapshot(net.alphaList());
+      tf.dispose([raw.pixels, b.x, b.labels, ...b.teacherStages]);
+      [sgd, adam, net].forEach((o) => o.dispose());
+      return out;
+    };
+    const none = alphasAfter('none');
+    expect(alphasAfter('distill')).toEqual(none);
+    expect(alphasAfter('ags')).not.toEqual(none);
+    teacher.dispose();
+  });
+
   it('takes a second-order step that changes only alphas and leaks nothing', () => {
     const config = tinyConfig({ order: 'second' });
     const net = tinyNet(config);
