@@ -22,8 +22,12 @@ import type { AlphaSnapshot } from '../training/run-context';
 import { guard, type Db } from './db';
 import { runDirOf } from './paths';
 
-/** Held-out error keys that set a run's best error (percent). */
-const ERROR_KEYS = new Set<string>([METRIC.evalTop1Error, METRIC.evalTop1, METRIC.searchTop1]);
+/**
+ * Held-out keys that set a run's best error, by kind: a search is judged on its search split
+ * (a teacher phase inside it reports eval/* of another network), everything else on its test set.
+ */
+const SEARCH_ERROR_KEYS = new Set<string>([METRIC.searchTop1]);
+const EVAL_ERROR_KEYS = new Set<string>([METRIC.evalTop1Error, METRIC.evalTop1]);
 
 /** True for metrics where a larger value is better (accuracy, speed). */
 export function higherIsBetter(key: string): boolean {
@@ -77,6 +81,7 @@ export class RunRecords {
   private readonly putBest;
   private readonly bestError;
   private readonly params;
+  private readonly kindOf;
   private readonly seriesAll;
   private readonly putAlphas;
   private readonly alphasOf;
@@ -107,6 +112,7 @@ export class RunRecords {
       'UPDATE runs SET best_error = min(coalesce(best_error, @error), @error) WHERE id = @runId',
     );
     this.params = db.prepare('UPDATE runs SET params = ? WHERE id = ?');
+    this.kindOf = db.prepare<[number], { kind: string }>('SELECT kind FROM runs WHERE id = ?');
     this.seriesAll = db.prepare<[number], { key: string; epoch: number; step: number; value: number }>(
       'SELECT key, epoch, step, value FROM metrics WHERE run_id = ? ORDER BY key, epoch, step',
     );
@@ -151,11 +157,13 @@ export class RunRecords {
   metrics(runId: number, epoch: number, step: number | null, values: Record<string, number>): void {
     guard(this.file, `record metrics of run ${runId}`, () => {
       this.db.transaction(() => {
+        const kind = this.kindOf.get(runId)?.kind;
+        const errorKeys = kind === 'search' ? SEARCH_ERROR_KEYS : EVAL_ERROR_KEYS;
         for (const [key, value] of Object.entries(values)) {
           if (!Number.isFinite(value)) continue;
           this.putMetric.run(runId, key, epoch, step ?? -1, value);
           this.putBest.run({ runId, key, value, higher: higherIsBetter(key) ? 1 : 0 });
-          if (ERROR_KEYS.has(key)) this.bestError.run({ runId, error: errorPercent(key, value) });
+          if (errorKeys.has(key)) this.bestError.run({ runId, error: errorPercent(key, value) });
           if (key === METRIC.params) this.params.run(value, runId);
         }
       }).immediate();

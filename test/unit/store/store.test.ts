@@ -171,15 +171,15 @@ describe('runs', () => {
 
   it('filters, sorts and pages, with missing values last', () => {
     const ids = [0, 1, 2, 3].map((i) =>
-      store.runs.create({ kind: i % 2 ? 'evaluation' : 'search', config: {}, name: `r${i}` }),
+      store.runs.create({ kind: i % 2 ? 'search' : 'evaluation', config: {}, name: `r${i}` }),
     );
     store.records.metrics(ids[0], 0, null, { 'eval/top1_error': 10 });
-    store.records.metrics(ids[1], 0, null, { 'eval/top1': 0.95 });
+    store.records.metrics(ids[1], 0, null, { 'search/top1': 0.95, 'eval/top1': 0.99 });
     store.records.metrics(ids[2], 0, null, { 'eval/top1_error': 7 });
     const sorted = store.runs.list({ sortBy: 'bestError', sortDir: 'asc' });
     expect(sorted.runs.map((r) => r.id)).toEqual([ids[1], ids[2], ids[0], ids[3]]);
     expect(sorted.runs[0].bestError).toBeCloseTo(5);
-    const page = store.runs.list({ kind: 'search', sortBy: 'id', sortDir: 'asc', offset: 1, limit: 1 });
+    const page = store.runs.list({ kind: 'evaluation', sortBy: 'id', sortDir: 'asc', offset: 1, limit: 1 });
     expect(page).toMatchObject({ total: 2, offset: 1 });
     expect(page.runs.map((r) => r.id)).toEqual([ids[2]]);
   });

@@ -1,0 +1,62 @@
+/** `nos datasets import|list|show|delete`. */
+import type { NosService } from '../../api/service';
+import { DATASET_FORMATS, type DatasetFormat } from '../../contract/datasets';
+import { NosError } from '../../contract/errors';
+import { bytes, table } from '../format';
+import { EXIT_OK, type Output } from '../output';
+
+export interface ImportFlags {
+  format?: string;
+  name?: string;
+}
+
+function parseFormat(format: string | undefined): DatasetFormat {
+  if (format === undefined) return 'auto';
+  if ((DATASET_FORMATS as readonly string[]).includes(format)) return format as DatasetFormat;
+  throw new NosError(
+    'BAD_INPUT',
+    `Unknown dataset format ${JSON.stringify(format)}: expected one of ${DATASET_FORMATS.join(', ')}.`,
+    'Leave out --format to detect it from the files.',
+  );
+}
+
+export async function importData(service: NosService, output: Output, path: string, flags: ImportFlags) {
+  output.note(`importing ${path}`);
+  const dataset = await service.api.importDataset({ format: parseFormat(flags.format), path, name: flags.name });
+  output.document(dataset);
+  output.line(
+    `imported "${dataset.name}" as ${dataset.id}: ${dataset.trainCount} training and ${dataset.testCount} test images, ` +
+      `${dataset.classCount} classes, ${dataset.imageShape.join('x')}`,
+  );
+  return EXIT_OK;
+}
+
+export async function list(service: NosService, output: Output) {
+  const datasets = await service.api.listDatasets();
+  output.document(datasets);
+  if (datasets.length === 0) {
+    output.line('no datasets yet: `nos datasets import PATH`, or run `nos search` to use the bundled sample');
+    return EXIT_OK;
+  }
+  const rows = datasets.map((d) => [d.id, d.format, d.trainCount, d.testCount, d.classCount, d.imageShape.join('x'), bytes(d.bytes), d.name]);
+  output.line(table(['id', 'format', 'train', 'test', 'classes', 'shape', 'size', 'name'], rows));
+  return EXIT_OK;
+}
+
+export async function show(service: NosService, output: Output, id: string) {
+  const detail = await service.api.getDataset({ id, samplesPerClass: 0 });
+  const { preview, ...summary } = detail;
+  output.document({ ...summary, classes: preview.classes.map(({ samples: _s, ...c }) => c) });
+  output.line(`${detail.id}: ${detail.name} (${detail.format}, ${bytes(detail.bytes)})`);
+  output.line(`  source ${detail.source}`);
+  output.line(`  images ${detail.imageShape.join('x')}, mean ${detail.mean.map((m) => m.toFixed(3)).join('/')}, std ${detail.std.map((s) => s.toFixed(3)).join('/')}`);
+  output.line(`\n${table(['class', 'name', 'train', 'test'], preview.classes.map((c) => [c.index, c.name, c.trainCount, c.testCount]))}`);
+  return EXIT_OK;
+}
+
+export async function remove(service: NosService, output: Output, id: string) {
+  await service.api.deleteDataset({ id });
+  output.document({ id, deleted: true });
+  output.line(`dataset ${id} deleted`);
+  return EXIT_OK;
+}

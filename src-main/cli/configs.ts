@@ -1,0 +1,99 @@
+/**
+ * A run's config from the command line: a preset (`--preset`), laid over by a JSON config file
+ * (`--config FILE`), laid over by single flags (`--space`, `--seed`, `--backend`), then validated
+ * by the run kind's schema, whose errors name each bad field and its allowed values.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PRESET_NAMES, type PresetName } from '../contract/config';
+import { NosError } from '../contract/errors';
+import type { RunKind } from '../contract/runs';
+import { runConfigFromPreset } from '../jobs/configs';
+
+export interface ConfigFlags {
+  preset?: string;
+  config?: string;
+  seed?: number;
+  space?: string;
+  backend?: string;
+}
+
+/** Config fields a single flag may set, per kind (others are refused, not ignored). */
+const FLAG_FIELDS: Readonly<Record<RunKind, readonly ('seed' | 'space' | 'backend')[]>> = {
+  search: ['seed', 'space', 'backend'],
+  teacher: ['seed'],
+  evaluation: ['seed'],
+  'random-baseline': ['seed', 'space'],
+  'op-study': ['seed'],
+};
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const missing = (err as { code?: string }).code === 'ENOENT';
+    throw new NosError(
+      missing ? 'NOT_FOUND' : 'BAD_INPUT',
+      missing ? `Config file ${file} does not exist.` : `Cannot read config file ${file}: ${(err as Error).message}`,
+      'Pass --config with the path of a JSON file (see docs/search.md for its fields).',
+      { file },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new NosError(
+      'BAD_INPUT',
+      `Config file ${file} is not valid JSON: ${(err as Error).message}.`,
+      'Fix the JSON syntax (a trailing comma or a missing quote is the usual cause).',
+      { file },
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new NosError(
+      'BAD_INPUT',
+      `Config file ${file} must hold a JSON object of settings; received ${Array.isArray(parsed) ? 'an array' : typeof parsed}.`,
+      'Write the settings as { "field": value, ... }.',
+      { file },
+    );
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function parsePreset(name: string | undefined, fallback: PresetName): PresetName {
+  if (name === undefined) return fallback;
+  if ((PRESET_NAMES as readonly string[]).includes(name)) return name as PresetName;
+  throw new NosError(
+    'BAD_INPUT',
+    `Unknown preset ${JSON.stringify(name)}: expected one of ${PRESET_NAMES.join(', ')}.`,
+    'Pass --preset smoke (seconds), quick (minutes) or paper (a GPU).',
+  );
+}
+
+/** The validated config of a `kind` run from its flags; `adjust` edits the overrides first. */
+export function configFromFlags(
+  kind: RunKind,
+  flags: ConfigFlags,
+  adjust: (overrides: Record<string, unknown>) => void = () => undefined,
+  fallback: PresetName = 'quick',
+): unknown {
+  const preset = parsePreset(flags.preset, fallback);
+  const overrides: Record<string, unknown> = flags.config ? readConfigFile(flags.config) : {};
+  for (const field of ['seed', 'space', 'backend'] as const) {
+    const value = flags[field];
+    if (value === undefined) continue;
+    if (!FLAG_FIELDS[kind].includes(field)) {
+      throw new NosError(
+        'BAD_INPUT',
+        `--${field} does not apply to ${kind} runs.`,
+        `Options of ${kind}: ${FLAG_FIELDS[kind].map((f) => `--${f}`).join(', ')} (see --help).`,
+      );
+    }
+    overrides[field] = value;
+  }
+  adjust(overrides);
+  return runConfigFromPreset(kind, preset, overrides);
+}
