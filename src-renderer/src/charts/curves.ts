@@ -36,9 +36,9 @@ export function buildCurvesOption(series: MetricSeries, curves: CurveSpec[], opt
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
     title: { text: opts.title, left: 0, top: 0, textStyle: { fontSize: 12, fontWeight: 600, color: '#1f2a3a' } },
-    legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11 } },
+    legend: { top: 20, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11 } },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
-    grid: GRID,
+    grid: { ...GRID, top: 52, left: 58 },
     xAxis: {
       type: 'value',
       name: 'epoch',
@@ -49,7 +49,14 @@ export function buildCurvesOption(series: MetricSeries, curves: CurveSpec[], opt
       minInterval: 1,
       ...AXIS_STYLE,
     },
-    yAxis: { type: opts.logY ? 'log' : 'value', name: opts.yName, scale: !opts.logY, ...AXIS_STYLE },
+    yAxis: {
+      type: opts.logY ? 'log' : 'value',
+      name: opts.yName,
+      nameLocation: 'middle',
+      nameGap: 42,
+      scale: !opts.logY,
+      ...AXIS_STYLE,
+    },
     series: lines,
   };
 }

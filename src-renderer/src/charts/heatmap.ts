@@ -22,7 +22,8 @@ export function heatmapData(matrix: number[][]): [number, number, number][] {
 }
 
 export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
-  const max = Math.max(0.01, ...input.matrix.flat());
+  const flat = input.matrix.flat();
+  const { min, max } = colourRange(flat);
   return {
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
@@ -34,7 +35,7 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
         return `${input.edges[e] ?? `edge ${e}`}<br/><b>${input.ops[o]}</b>: ${v.toFixed(3)}`;
       },
     },
-    grid: { left: 118, right: 12, top: 28, bottom: 92 },
+    grid: { left: 118, right: 52, top: 28, bottom: 92 },
     xAxis: {
       type: 'category',
       data: [...input.ops],
@@ -56,11 +57,20 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
       axisTick: { show: false },
       axisLine: { show: false },
     },
+    // The colour range follows the matrix: early alphas are near-uniform (1 / ops), and a fixed
+    // 0..1 scale would paint them all alike.
     visualMap: {
-      min: 0,
+      min,
       max,
       calculable: false,
-      show: false,
+      show: true,
+      orient: 'vertical',
+      right: 0,
+      top: 28,
+      itemWidth: 10,
+      itemHeight: 120,
+      precision: 3,
+      textStyle: { fontSize: 10, color: '#4a5566' },
       inRange: { color: ['#f7f9fc', '#c6d6ef', '#6d95d6', '#27509c', '#10264f'] },
     },
     series: [
@@ -68,6 +78,7 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
         type: 'heatmap',
         data: heatmapData(input.matrix),
         itemStyle: { borderColor: '#ffffff', borderWidth: 1 },
+        label: { show: input.ops.length <= 12, fontSize: 8.5, formatter: (p) => formatCell((p.value as number[])[2]) },
         emphasis: { itemStyle: { borderColor: '#1f2a3a', borderWidth: 1 } },
       },
     ],
@@ -77,4 +88,17 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
 /** Column header colours by op family, for a legend strip above the heatmap. */
 export function opHeaderColors(ops: readonly string[]): string[] {
   return ops.map(opColor);
+}
+
+/** Colour range of a matrix; a flat matrix gets a small span so it paints mid-scale. */
+export function colourRange(values: number[]): { min: number; max: number } {
+  if (values.length === 0) return { min: 0, max: 1 };
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return max - min < 1e-6 ? { min: Math.max(0, min - 1e-3), max: max + 1e-3 } : { min, max };
+}
+
+/** ".091" style: two or three significant digits without the leading zero, to fit a cell. */
+export function formatCell(v: number): string {
+  return v >= 0.995 ? '1' : v.toFixed(v < 0.1 ? 3 : 2).replace(/^0/, '');
 }

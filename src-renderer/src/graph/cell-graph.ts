@@ -48,8 +48,8 @@ const CHAR_W = 6.4;
 
 function box(id: string, kind: GraphNodeKind, label: string): CellGraphNode {
   const round = kind === 'surrogate';
-  const width = round ? 30 : Math.max(44, Math.ceil(label.length * CHAR_W) + 18);
-  return { id, kind, label, width, height: round ? 30 : kind === 'op' ? 24 : 30 };
+  const width = round ? 34 : Math.max(44, Math.ceil(label.length * CHAR_W) + 18);
+  return { id, kind, label, width, height: round ? 34 : kind === 'op' ? 24 : 30 };
 }
 
 /** Row of the alpha matrix for the first-tier edge input -> k' of inner node k. */
@@ -81,7 +81,7 @@ export function buildCellGraph(g: GenotypeData, cell: CellType, alphas?: AlphaLo
     const k = b + 2;
     // Without a second tier (DARTS space) the first-tier ops feed the node directly.
     const sink = block.second ? `s${k}` : idOf(k);
-    if (block.second) nodes.push({ ...box(sink, 'surrogate', surrogateName(k)), label: `${k}'` });
+    if (block.second) nodes.push(box(sink, 'surrogate', `n${k}'`));
     block.first.forEach((e, j) => {
       const id = `op${k}_${j}`;
       const alpha = alphaAt(alphas, firstTierRow(k, e.input), e.op);

@@ -22,29 +22,42 @@ export function surrogateName(index: number): string {
   return `${nodeName(index)}'`;
 }
 
-/** Number of alpha rows (edges) of a cell with `nodes` inner nodes: first tier then second. */
-export function edgeCount(nodes: number): number {
-  return (nodes * (nodes + 3)) / 2 + nodes;
+/**
+ * Number of alpha rows (edges) of a cell with `nodes` inner nodes: the first-tier edges, then
+ * (NOS spaces, `twoTier`) one second-tier edge per node, the order src-main/nos/cell.ts uses.
+ */
+export function edgeCount(nodes: number, twoTier = true): number {
+  return (nodes * (nodes + 3)) / 2 + (twoTier ? nodes : 0);
 }
 
 /** Inner-node count from an alpha matrix's row count, or null if no count fits. */
-export function nodesFromEdgeCount(rows: number): number | null {
-  for (let n = 1; n <= 16; n++) if (edgeCount(n) === rows) return n;
+export function nodesFromEdgeCount(rows: number, twoTier = true): number | null {
+  for (let n = 1; n <= 16; n++) if (edgeCount(n, twoTier) === rows) return n;
   return null;
 }
 
-/**
- * Labels of the alpha rows, in the order the search reports them: all first-tier edges
- * (inputs of node 2, then of node 3, ...), then the second-tier edge of each block.
- * Interim assumption until the search reports its own row labels.
- */
-export function edgeLabels(nodes: number): string[] {
+/** Only the DARTS space has the `none` op, and only it has no second tier. */
+export function isTwoTier(ops: readonly string[]): boolean {
+  return !ops.includes('none');
+}
+
+/** Labels of the alpha rows: all first-tier edges (inputs of node 2, then 3, ...), then the
+ * second-tier edge of each block. */
+export function edgeLabels(nodes: number, twoTier = true): string[] {
   const labels: string[] = [];
+  const target = (k: number) => (twoTier ? surrogateName(k) : nodeName(k));
   for (let k = 2; k < nodes + 2; k++) {
-    for (let i = 0; i < k; i++) labels.push(`${nodeName(i)} → ${surrogateName(k)}`);
+    for (let i = 0; i < k; i++) labels.push(`${nodeName(i)} → ${target(k)}`);
   }
-  for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
+  if (twoTier) for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
   return labels;
+}
+
+/** Row labels for an alpha matrix as the API sends it (falls back to "edge i"). */
+export function alphaRowLabels(rows: number, ops: readonly string[]): string[] {
+  const twoTier = isTwoTier(ops);
+  const nodes = nodesFromEdgeCount(rows, twoTier);
+  return nodes ? edgeLabels(nodes, twoTier) : Array.from({ length: rows }, (_, i) => `edge ${i}`);
 }
 
 export type DiffMark = 'same' | 'added' | 'removed';

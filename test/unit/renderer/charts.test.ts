@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LineSeriesOption, ScatterSeriesOption } from 'echarts';
 import { buildCurvesOption, hasCurveData } from '../../../src-renderer/src/charts/curves';
-import { buildAlphaHeatmapOption, heatmapData } from '../../../src-renderer/src/charts/heatmap';
+import { buildAlphaHeatmapOption, colourRange, formatCell, heatmapData } from '../../../src-renderer/src/charts/heatmap';
 import { buildClassHistogramOption, imbalanceRatio } from '../../../src-renderer/src/charts/histogram';
 import { buildCompareOption, comparePoints } from '../../../src-renderer/src/charts/compare';
 import { readFileSync } from 'node:fs';
@@ -66,7 +66,25 @@ describe('buildAlphaHeatmapOption', () => {
     const opt = buildAlphaHeatmapOption({ matrix, ops: ['sep_conv_3x3', 'skip_connect', 'spatial_attention'], edges: ['a', 'b'], title: 'normal' });
     expect((opt.xAxis as { data: string[] }).data).toEqual(['sep_conv_3x3', 'skip_connect', 'spatial_attention']);
     expect((opt.yAxis as { data: string[] }).data).toEqual(['a', 'b']);
-    expect((opt.visualMap as { max: number }).max).toBe(0.8);
+    expect((opt.visualMap as { min: number; max: number }).max).toBe(0.8);
+    expect((opt.visualMap as { min: number; max: number }).min).toBe(0.1);
+  });
+});
+
+describe('heatmap colour range and cell text', () => {
+  it('spreads a near-uniform matrix over the whole scale and widens a flat one', () => {
+    expect(colourRange([0.09, 0.0911, 0.0905])).toEqual({ min: 0.09, max: 0.0911 });
+    const flat = colourRange([0.25, 0.25]);
+    expect(flat.min).toBeLessThan(0.25);
+    expect(flat.max).toBeGreaterThan(0.25);
+  });
+
+  it.each([
+    [0.0909, '.091'],
+    [0.4567, '.46'],
+    [1, '1'],
+  ])('formatCell value=%s gives %s', (v, text) => {
+    expect(formatCell(v)).toBe(text);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   diffGenotypes,
   edgeCount,
   edgeLabels,
+  alphaRowLabels,
   asGenotype,
   dartsText,
   nodesFromEdgeCount,
@@ -15,6 +16,14 @@ describe('genotype display helpers', () => {
     expect(edgeCount(4)).toBe(18);
     expect(nodesFromEdgeCount(18)).toBe(4);
     expect(nodesFromEdgeCount(17)).toBeNull();
+  });
+
+  it('labels a DARTS-space matrix (14 rows, none op) without a second tier', () => {
+    const labels = alphaRowLabels(14, ['none', 'sep_conv_3x3']);
+    expect(labels).toHaveLength(14);
+    expect(labels[0]).toBe('c_{k-2} → n2');
+    expect(alphaRowLabels(18, ['sep_conv_3x3'])[17]).toBe("n5' → n5");
+    expect(alphaRowLabels(5, ['sep_conv_3x3'])).toEqual(['edge 0', 'edge 1', 'edge 2', 'edge 3', 'edge 4']);
   });
 
   it('labels first-tier rows before second-tier rows', () => {
