@@ -11,12 +11,6 @@ import { EXIT_BAD_INPUT, EXIT_OK, exitCodeFor, Output, type CliStreams } from '.
 export async function runCli(args: string[], streams?: CliStreams): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram({ streams, setExitCode: (c) => (code = c) });
-  if (streams) {
-    program.configureOutput({
-      writeOut: (text) => streams.stdout.write(text),
-      writeErr: (text) => streams.stderr.write(text),
-    });
-  }
   try {
     await program.parseAsync(args, { from: 'user' });
     return code;

@@ -48,6 +48,14 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--json', 'print one JSON document with the result on stdout')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Before any subcommand is added: subcommands copy these settings when they are created.
+  const { streams } = hooks;
+  if (streams) {
+    program.configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    });
+  }
 
   /** Wraps a command body: output for its flags, a session on its data directory. */
   const withService =
