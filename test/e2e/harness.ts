@@ -11,7 +11,8 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { startServer, type ServerHandle } from '../../src-main/server';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
+/** The built renderer; NOS_E2E_RENDERER_DIR points elsewhere (a build in a scratch folder). */
+export const RENDERER_DIR = process.env.NOS_E2E_RENDERER_DIR ?? join(ROOT, 'out', 'renderer');
 export const SHOTS_DIR = join(ROOT, 'test-results', 'e2e');
 
 const CHROMIUM_CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'];
