@@ -45,8 +45,17 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * How a stride-1 dilated depthwise convolution runs. 'space-to-batch' (default): the input is
+ * split into its d x d phases (tf.spaceToBatchND), each convolved undilated, and interleaved
+ * back; this is exact and has gradients on every backend. 'native': tf.depthwiseConv2d with
+ * `dilations`, whose gradient tfjs-core refuses unless the engine registers one.
+ */
+export type DilationMode = 'space-to-batch' | 'native';
+
 /** Depthwise 2-D convolution (channel multiplier 1), 'same' padding, stride or dilation. */
 export class DepthwiseConv2d extends Module {
+  static dilationMode: DilationMode = 'space-to-batch';
   readonly filter: tf.Variable;
   readonly stride: number;
   readonly dilation: number;
@@ -60,15 +69,30 @@ export class DepthwiseConv2d extends Module {
 
   /** x: [N, H, W, C] → [N, ceil(H/stride), ceil(W/stride), C]. */
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.depthwiseConv2d(
-      x,
-      this.filter as tf.Tensor4D,
-      this.stride,
-      'same',
-      'NHWC',
-      this.dilation,
-    );
+    const f = this.filter as tf.Tensor4D;
+    const d = this.dilation;
+    if (d > 1 && this.stride === 1 && DepthwiseConv2d.dilationMode === 'space-to-batch') {
+      return spaceToBatchDepthwise(x, f, d);
+    }
+    return tf.depthwiseConv2d(x, f, this.stride, 'same', 'NHWC', d);
   }
+}
+
+/**
+ * Dilated ('same', stride 1) depthwise conv via phases: with K = d(k-1)+1, output row
+ * i = d*m + p reads rows d*(m + t - (k-1)/2) + p, i.e. an undilated 'same' conv of phase p.
+ * Sizes not divisible by d are zero-padded at the bottom/right and cropped back.
+ * [N, H, W, C] → [N, H, W, C]; odd k only.
+ */
+function spaceToBatchDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D, d: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const pads = [
+    [0, (d - (h % d)) % d],
+    [0, (d - (w % d)) % d],
+  ];
+  const phases = tf.spaceToBatchND(x, [d, d], pads) as tf.Tensor4D; // [d*d*N, H/d, W/d, C]
+  const y = tf.depthwiseConv2d(phases, filter, 1, 'same');
+  return tf.batchToSpaceND(y, [d, d], pads) as tf.Tensor4D;
 }
 
 export interface BatchNormOptions {

@@ -67,7 +67,7 @@ export function subsample2(x: tf.Tensor4D, phase: 0 | 1): tf.Tensor4D {
  * the input (TF 'same' padding): the taps x[2i + 2t - padTop] all share the parity of padTop.
  * Even sizes use the odd phase, odd sizes the even phase.
  */
-function dilatedStridedDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+export function dilatedStridedDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
   const phase = x.shape[1] % 2 === 0 ? 1 : 0;
   return tf.depthwiseConv2d(subsample2(x, phase), filter, 1, 'same');
 }

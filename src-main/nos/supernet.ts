@@ -114,9 +114,14 @@ export class Supernet extends Module {
 
     // Alphas: kept out of the module's weights, registered under their own names.
     const shape = [alphaRows(cfg.nodes, twoTier), ops.length];
-    const init = (): tf.Tensor => tf.tensor(rng.normalArray(shape[0] * shape[1], 1e-3), shape);
-    this.alphaNormal = tf.variable(init(), true);
-    this.alphaReduce = tf.variable(init(), true);
+    const init = (): tf.Variable => {
+      const t = tf.tensor(rng.normalArray(shape[0] * shape[1], 1e-3), shape);
+      const v = tf.variable(t, true);
+      t.dispose();
+      return v;
+    };
+    this.alphaNormal = init();
+    this.alphaReduce = init();
   }
 
   /**
