@@ -55,7 +55,9 @@ interface StudyState {
 
 export const run: JobRunner = async (job, ctx) => {
   const config = parseOpStudyConfig(job.config);
-  const backend = await initBackend(job.backend, (line) => ctx.log.info(line));
+  const backend = await initBackend(job.backend === 'auto' ? config.backend : job.backend, (l) =>
+    ctx.log.info(l),
+  );
   const data = openJobDataset(job);
   try {
     const source = batchSourceFor(data, { ...config, cutout: 0 });
@@ -65,7 +67,10 @@ export const run: JobRunner = async (job, ctx) => {
     ctx.artifact('op-study', path);
     writeFileAtomic(join(ctx.runDir, 'op-study.md'), formatStudyTable(rows));
     ctx.artifact('op-study-table', join(ctx.runDir, 'op-study.md'));
-    const result: JobResult = { summary: studySummary(rows), backend };
+    const result: JobResult = {
+      summary: studySummary(rows),
+      backend: { name: backend.name, version: backend.version },
+    };
     return result;
   } finally {
     data.close();

@@ -14,19 +14,18 @@ import {
 } from '../contract/evaluation';
 import { NosError } from '../contract/errors';
 
-const RELATIVE_PATH = join('resources', 'reference', 'published-results.json');
+const RELATIVE_PATH = join('reference', 'published-results.json');
 
 /**
- * The bundled file: found by walking up from this module to the folder that holds `resources/`
- * (the checkout under tsx and vitest, the app folder in a build). A packaged app passes its
- * resources folder instead.
+ * A file or folder under the bundled `resources/`: found by walking up from this module to the
+ * folder that holds it (the checkout under tsx and vitest, the app folder in a build). A
+ * packaged app passes its resources folder instead.
  */
-export function defaultReferencePath(resourcesRoot?: string): string {
-  if (resourcesRoot !== undefined)
-    return join(resourcesRoot, 'reference', 'published-results.json');
+export function resourcePath(relative: string, resourcesRoot?: string): string {
+  if (resourcesRoot !== undefined) return join(resourcesRoot, relative);
   let dir = resolve(__dirname);
   for (;;) {
-    const candidate = join(dir, RELATIVE_PATH);
+    const candidate = join(dir, 'resources', relative);
     if (existsSync(candidate)) return candidate;
     const parent = dirname(dir);
     if (parent === dir) break;
@@ -34,9 +33,14 @@ export function defaultReferencePath(resourcesRoot?: string): string {
   }
   throw new NosError(
     'NOT_FOUND',
-    `The published results file (${RELATIVE_PATH}) was not found above ${__dirname}.`,
+    `The bundled resource resources/${relative} was not found above ${__dirname}.`,
     'Run from a NOS Studio checkout or pass the resources folder explicitly.',
   );
+}
+
+/** The bundled published-results file. */
+export function defaultReferencePath(resourcesRoot?: string): string {
+  return resourcePath(RELATIVE_PATH, resourcesRoot);
 }
 
 export function loadPublishedResults(path: string = defaultReferencePath()): PublishedResults {
