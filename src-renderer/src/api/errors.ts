@@ -14,7 +14,11 @@ export function toNosError(err: unknown): NosError {
   const message = raw.replace(IPC_PREFIX, '');
   const embedded = parseEmbedded(message);
   if (embedded) return NosError.fromData(embedded);
-  return new NosError('INTERNAL', message || 'Unknown error', 'See the log of the NOS process for details.');
+  return new NosError(
+    'INTERNAL',
+    message || 'Unknown error',
+    'See the log of the NOS process for details.',
+  );
 }
 
 /** A serialised NosErrorData carried as JSON inside an Error message. */

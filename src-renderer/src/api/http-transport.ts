@@ -4,7 +4,14 @@
  * `x-nos-token` header; answers come in the contract's envelope `{ ok, value | error }`; run
  * events arrive on the WebSocket `/api/events`.
  */
-import { API_METHODS, EVENTS_PATH, TOKEN_HEADER, httpRoute, type ApiMethod, type RunEvent } from '@contract';
+import {
+  API_METHODS,
+  EVENTS_PATH,
+  TOKEN_HEADER,
+  httpRoute,
+  type ApiMethod,
+  type RunEvent,
+} from '@contract';
 import type { NosClient } from './types';
 import { toNosError } from './errors';
 
@@ -23,7 +30,10 @@ export function createHttpClient(opts: HttpTransportOptions): NosClient {
     try {
       res = await doFetch(`${opts.origin}${httpRoute(method)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(opts.token ? { [TOKEN_HEADER]: opts.token } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(opts.token ? { [TOKEN_HEADER]: opts.token } : {}),
+        },
         body: JSON.stringify(payload ?? null),
       });
     } catch (err) {

@@ -5,7 +5,10 @@
  */
 const STORAGE_KEY = 'nos-token';
 
-export function readToken(loc: Location = window.location, doc: Document = document): string | null {
+export function readToken(
+  loc: Location = window.location,
+  doc: Document = document,
+): string | null {
   const fromQuery = new URLSearchParams(loc.search).get('token');
   const fromMeta = doc.querySelector('meta[name="nos-token"]')?.getAttribute('content') ?? null;
   const fromStorage = window.sessionStorage.getItem(STORAGE_KEY);

@@ -16,15 +16,23 @@ export interface ComparePoint {
 
 export type CompareAxis = 'params' | 'cost';
 
-function xOf(p: { paramsM: number | null; gpuDays: number | null }, axis: CompareAxis): number | null {
+function xOf(
+  p: { paramsM: number | null; gpuDays: number | null },
+  axis: CompareAxis,
+): number | null {
   return axis === 'params' ? p.paramsM : p.gpuDays;
 }
 
 /** Points with a value on the chosen axis, as [x, error, label] triples. */
-export function comparePoints(points: ComparePoint[], axis: CompareAxis): [number, number, string][] {
+export function comparePoints(
+  points: ComparePoint[],
+  axis: CompareAxis,
+): [number, number, string][] {
   return points.flatMap((p) => {
     const x = xOf(p, axis);
-    return x === null || !Number.isFinite(x) ? [] : [[x, p.error, p.label] as [number, number, string]];
+    // Costs go on a log axis: a point without a positive value cannot be placed.
+    const ok = x !== null && Number.isFinite(x) && (axis === 'params' || x > 0);
+    return ok ? [[x, p.error, p.label] as [number, number, string]] : [];
   });
 }
 
@@ -34,14 +42,25 @@ export function buildCompareOption(
   axis: CompareAxis,
 ): EChartsOption {
   const refPoints = comparePoints(references, axis);
-  const scatter = (name: string, data: [number, number, string][], color: string, symbol: string): ScatterSeriesOption => ({
+  const scatter = (
+    name: string,
+    data: [number, number, string][],
+    color: string,
+    symbol: string,
+  ): ScatterSeriesOption => ({
     type: 'scatter',
     name,
     data,
     symbol,
     symbolSize: 9,
     itemStyle: { color },
-    label: { show: true, formatter: (p) => String((p.value as unknown[])[2]), position: 'right', fontSize: 10, color: '#4a5566' },
+    label: {
+      show: true,
+      formatter: (p) => String((p.value as unknown[])[2]),
+      position: 'right',
+      fontSize: 10,
+      color: '#4a5566',
+    },
     labelLayout: { hideOverlap: true },
   });
   return {
@@ -57,7 +76,8 @@ export function buildCompareOption(
     },
     grid: { ...GRID, top: 30, right: 90 },
     xAxis: {
-      type: 'value',
+      // Search costs span orders of magnitude (minutes here, GPU-days in the paper).
+      type: axis === 'cost' ? 'log' : 'value',
       name: axis === 'params' ? 'parameters (M)' : 'search cost (GPU-days)',
       nameLocation: 'middle',
       nameGap: 24,

@@ -22,7 +22,11 @@ export interface CurvesOptions {
   percent?: boolean;
 }
 
-export function buildCurvesOption(series: MetricSeries, curves: CurveSpec[], opts: CurvesOptions): EChartsOption {
+export function buildCurvesOption(
+  series: MetricSeries,
+  curves: CurveSpec[],
+  opts: CurvesOptions,
+): EChartsOption {
   const lines: LineSeriesOption[] = curves.map((c, i) => ({
     type: 'line',
     name: c.label,
@@ -35,9 +39,17 @@ export function buildCurvesOption(series: MetricSeries, curves: CurveSpec[], opt
   return {
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
-    title: { text: opts.title, left: 0, top: 0, textStyle: { fontSize: 12, fontWeight: 600, color: '#1f2a3a' } },
+    title: {
+      text: opts.title,
+      left: 0,
+      top: 0,
+      textStyle: { fontSize: 12, fontWeight: 600, color: '#1f2a3a' },
+    },
     legend: { top: 20, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 11 } },
-    tooltip: { trigger: 'axis', valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    tooltip: {
+      trigger: 'axis',
+      valueFormatter: (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v)),
+    },
     grid: { ...GRID, top: 52, left: 58 },
     xAxis: {
       type: 'value',

@@ -27,7 +27,12 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
   return {
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
-    title: { text: input.title, left: 0, top: 0, textStyle: { fontSize: 12, fontWeight: 600, color: '#1f2a3a' } },
+    title: {
+      text: input.title,
+      left: 0,
+      top: 0,
+      textStyle: { fontSize: 12, fontWeight: 600, color: '#1f2a3a' },
+    },
     tooltip: {
       position: 'top',
       formatter: (p) => {
@@ -78,7 +83,11 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
         type: 'heatmap',
         data: heatmapData(input.matrix),
         itemStyle: { borderColor: '#ffffff', borderWidth: 1 },
-        label: { show: input.ops.length <= 12, fontSize: 8.5, formatter: (p) => formatCell((p.value as number[])[2]) },
+        label: {
+          show: input.ops.length <= 12,
+          fontSize: 8.5,
+          formatter: (p) => formatCell((p.value as number[])[2]),
+        },
         emphasis: { itemStyle: { borderColor: '#1f2a3a', borderWidth: 1 } },
       },
     ],

@@ -3,17 +3,19 @@ import type { EChartsOption } from 'echarts';
 import { AXIS_STYLE, CHART_FONT } from './theme';
 
 export function buildClassHistogramOption(classes: string[], counts: number[]): EChartsOption {
+  // Labels turn when they would not fit side by side.
+  const rotate = classes.length * Math.max(...classes.map((c) => c.length), 1) > 60 ? 40 : 0;
   const mean = counts.length ? counts.reduce((a, b) => a + b, 0) / counts.length : 0;
   return {
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    grid: { left: 52, right: 12, top: 16, bottom: classes.length > 12 ? 70 : 40 },
+    grid: { left: 52, right: 12, top: 24, bottom: rotate ? 78 : 40 },
     xAxis: {
       type: 'category',
       data: classes,
       ...AXIS_STYLE,
-      axisLabel: { ...AXIS_STYLE.axisLabel, interval: 0, rotate: classes.length > 12 ? 60 : 0 },
+      axisLabel: { ...AXIS_STYLE.axisLabel, interval: 0, rotate },
     },
     yAxis: { type: 'value', name: 'images', ...AXIS_STYLE },
     series: [

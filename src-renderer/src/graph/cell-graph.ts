@@ -73,7 +73,10 @@ function alphaAt(alphas: AlphaLookup | undefined, row: number, op: Primitive): n
 
 export function buildCellGraph(g: GenotypeData, cell: CellType, alphas?: AlphaLookup): CellGraph {
   const blocks = g[cell];
-  const nodes: CellGraphNode[] = [box('in0', 'input', nodeName(0)), box('in1', 'input', nodeName(1))];
+  const nodes: CellGraphNode[] = [
+    box('in0', 'input', nodeName(0)),
+    box('in1', 'input', nodeName(1)),
+  ];
   const edges: CellGraphEdge[] = [];
   const idOf = (index: number) => (index < 2 ? `in${index}` : `n${index}`);
 
@@ -81,7 +84,7 @@ export function buildCellGraph(g: GenotypeData, cell: CellType, alphas?: AlphaLo
     const k = b + 2;
     // Without a second tier (DARTS space) the first-tier ops feed the node directly.
     const sink = block.second ? `s${k}` : idOf(k);
-    if (block.second) nodes.push(box(sink, 'surrogate', `n${k}'`));
+    if (block.second) nodes.push(box(sink, 'surrogate', surrogateName(k)));
     block.first.forEach((e, j) => {
       const id = `op${k}_${j}`;
       const alpha = alphaAt(alphas, firstTierRow(k, e.input), e.op);
@@ -93,11 +96,18 @@ export function buildCellGraph(g: GenotypeData, cell: CellType, alphas?: AlphaLo
     if (block.second) {
       const second = `op${k}_t2`;
       const alpha = alphaAt(alphas, secondTierRow(k, blocks.length), block.second);
-      nodes.push({ ...box(second, 'op', block.second), op: block.second, family: familyOf(block.second), tier: 2, alpha });
+      nodes.push({
+        ...box(second, 'op', block.second),
+        op: block.second,
+        family: familyOf(block.second),
+        tier: 2,
+        alpha,
+      });
       edges.push({ id: `e_${sink}_${second}`, source: sink, target: second });
       edges.push({ id: `e_${second}_${idOf(k)}`, source: second, target: idOf(k) });
     }
-    if (g.concat.includes(k)) edges.push({ id: `e_${idOf(k)}_out`, source: idOf(k), target: 'out', concat: true });
+    if (g.concat.includes(k))
+      edges.push({ id: `e_${idOf(k)}_out`, source: idOf(k), target: 'out', concat: true });
   });
 
   nodes.push(box('out', 'output', 'c_{k} (concat)'));

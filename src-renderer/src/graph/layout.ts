@@ -45,15 +45,25 @@ export async function layoutCell(graph: CellGraph): Promise<CellLayout> {
     id: `cell-${graph.cell}`,
     layoutOptions: LAYOUT_OPTIONS,
     children: graph.nodes.map((n) => ({ id: n.id, width: n.width, height: n.height })),
-    edges: graph.edges.map((e): ElkExtendedEdge => ({ id: e.id, sources: [e.source], targets: [e.target] })),
+    edges: graph.edges.map((e): ElkExtendedEdge => ({
+      id: e.id,
+      sources: [e.source],
+      targets: [e.target],
+    })),
   };
   const out = await elk.layout(input);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const edgeById = new Map(graph.edges.map((e) => [e.id, e]));
-  const nodes: PlacedNode[] = (out.children ?? []).map((c) => ({ ...byId.get(c.id)!, x: c.x ?? 0, y: c.y ?? 0 }));
+  const nodes: PlacedNode[] = (out.children ?? []).map((c) => ({
+    ...byId.get(c.id)!,
+    x: c.x ?? 0,
+    y: c.y ?? 0,
+  }));
   const edges: PlacedEdge[] = (out.edges ?? []).map((e) => {
     const section = e.sections?.[0];
-    const points = section ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] : [];
+    const points = section
+      ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint]
+      : [];
     return { ...edgeById.get(e.id)!, points };
   });
   return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
@@ -61,5 +71,7 @@ export async function layoutCell(graph: CellGraph): Promise<CellLayout> {
 
 /** An SVG path through the points, for a routed edge. */
 export function edgePath(points: Point[]): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+  return points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+    .join(' ');
 }

@@ -8,7 +8,12 @@ export function serializeSvg(svg: SVGSVGElement): string {
 }
 
 /** PNG of the SVG text at `scale` times its size, on a white background. */
-export async function svgToPng(svgText: string, width: number, height: number, scale = 2): Promise<Blob> {
+export async function svgToPng(
+  svgText: string,
+  width: number,
+  height: number,
+  scale = 2,
+): Promise<Blob> {
   const url = URL.createObjectURL(new Blob([svgText], { type: 'image/svg+xml' }));
   try {
     const img = new Image();
@@ -18,12 +23,16 @@ export async function svgToPng(svgText: string, width: number, height: number, s
     canvas.width = Math.ceil(width * scale);
     canvas.height = Math.ceil(height * scale);
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('This browser cannot draw on a canvas: PNG export is not possible here.');
+    if (!ctx)
+      throw new Error('This browser cannot draw on a canvas: PNG export is not possible here.');
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
     return await new Promise<Blob>((resolve, reject) =>
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'),
+      canvas.toBlob(
+        (b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))),
+        'image/png',
+      ),
     );
   } finally {
     URL.revokeObjectURL(url);

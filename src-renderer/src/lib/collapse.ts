@@ -24,7 +24,13 @@ export function collapseReport(g: GenotypeData, cell: CellType, threshold = 0.5)
   const ops = keptOps(g, cell);
   const paramFree = ops.filter((op) => PARAM_FREE_PRIMITIVES.includes(op)).length;
   const skip = ops.filter((op) => op === 'skip_connect').length;
-  return { cell, paramFree, total: ops.length, skip, collapsed: ops.length > 0 && paramFree / ops.length >= threshold };
+  return {
+    cell,
+    paramFree,
+    total: ops.length,
+    skip,
+    collapsed: ops.length > 0 && paramFree / ops.length >= threshold,
+  };
 }
 
 /** A sentence for the warning callout, or null when the normal cell looks healthy. */

@@ -5,11 +5,21 @@
 import type { ExportFile } from '../api/types';
 import { api } from '../api/client';
 
-export async function saveFile(filename: string, content: string, encoding: 'utf8' | 'base64', mime: string): Promise<string> {
+export async function saveFile(
+  filename: string,
+  content: string,
+  encoding: 'utf8' | 'base64',
+  mime: string,
+): Promise<string> {
   const saveContent = api().saveContent;
   if (saveContent) {
     const ext = filename.split('.').pop() ?? '';
-    const res = await saveContent({ defaultName: filename, content, encoding, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
+    const res = await saveContent({
+      defaultName: filename,
+      content,
+      encoding,
+      filters: [{ name: ext.toUpperCase(), extensions: [ext] }],
+    });
     return res.path ?? 'cancelled';
   }
   const bytes = encoding === 'base64' ? base64ToBytes(content) : new TextEncoder().encode(content);
@@ -40,6 +50,7 @@ function base64ToBytes(b64: string): Uint8Array {
 export async function blobToBase64(blob: Blob): Promise<string> {
   const buf = new Uint8Array(await blob.arrayBuffer());
   let bin = '';
-  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  for (let i = 0; i < buf.length; i += 0x8000)
+    bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return btoa(bin);
 }

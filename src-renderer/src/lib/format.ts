@@ -29,7 +29,11 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 /** A fraction or a percentage value -> "2.53 %". `isFraction` says which one it is. */
-export function formatPercent(value: number | null | undefined, isFraction = false, digits = 2): string {
+export function formatPercent(
+  value: number | null | undefined,
+  isFraction = false,
+  digits = 2,
+): string {
   if (value == null || !Number.isFinite(value)) return DASH;
   return `${(isFraction ? value * 100 : value).toFixed(digits)} %`;
 }
@@ -61,5 +65,12 @@ export function formatDateTime(iso: string | null | undefined): string {
 
 /** Splits "a, b  c" into unique trimmed tags. */
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(/[,\s]+/).map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[,\s]+/)
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

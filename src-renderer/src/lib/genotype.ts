@@ -49,7 +49,8 @@ export function edgeLabels(nodes: number, twoTier = true): string[] {
   for (let k = 2; k < nodes + 2; k++) {
     for (let i = 0; i < k; i++) labels.push(`${nodeName(i)} → ${target(k)}`);
   }
-  if (twoTier) for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
+  if (twoTier)
+    for (let k = 2; k < nodes + 2; k++) labels.push(`${surrogateName(k)} → ${nodeName(k)}`);
   return labels;
 }
 
@@ -81,10 +82,19 @@ export function diffGenotypes(a: GenotypeData, b: GenotypeData, cell: CellType):
     const keysA = new Set((ba?.first ?? []).map(key));
     const keysB = new Set((bb?.first ?? []).map(key));
     const first: BlockDiff['first'] = [
-      ...(ba?.first ?? []).map((e) => ({ ...e, mark: (keysB.has(key(e)) ? 'same' : 'removed') as DiffMark })),
-      ...(bb?.first ?? []).filter((e) => !keysA.has(key(e))).map((e) => ({ ...e, mark: 'added' as DiffMark })),
+      ...(ba?.first ?? []).map((e) => ({
+        ...e,
+        mark: (keysB.has(key(e)) ? 'same' : 'removed') as DiffMark,
+      })),
+      ...(bb?.first ?? [])
+        .filter((e) => !keysA.has(key(e)))
+        .map((e) => ({ ...e, mark: 'added' as DiffMark })),
     ];
-    const second = { a: ba?.second ?? null, b: bb?.second ?? null, same: ba?.second === bb?.second };
+    const second = {
+      a: ba?.second ?? null,
+      b: bb?.second ?? null,
+      same: ba?.second === bb?.second,
+    };
     out.push({ node: i + 2, first, second });
   }
   return out;

@@ -12,13 +12,19 @@ export function seriesByKey(metrics: readonly MetricSeries[]): SeriesByKey {
     const source = epochLevel.length > 0 ? epochLevel : m.points;
     const byEpoch = new Map<number, number>();
     for (const p of source) byEpoch.set(p.epoch, p.value);
-    out[m.key] = [...byEpoch].sort((a, b) => a[0] - b[0]).map(([epoch, value]) => ({ epoch, value }));
+    out[m.key] = [...byEpoch]
+      .sort((a, b) => a[0] - b[0])
+      .map(([epoch, value]) => ({ epoch, value }));
   }
   return out;
 }
 
 /** Adds the metrics of one finished epoch (a live `epoch` event) to the series, in place. */
-export function appendEpoch(series: SeriesByKey, epoch: number, metrics: Record<string, number>): SeriesByKey {
+export function appendEpoch(
+  series: SeriesByKey,
+  epoch: number,
+  metrics: Record<string, number>,
+): SeriesByKey {
   const next: SeriesByKey = { ...series };
   for (const [key, value] of Object.entries(metrics)) {
     const points = (next[key] ?? []).filter((p) => p.epoch !== epoch);

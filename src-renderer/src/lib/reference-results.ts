@@ -26,14 +26,17 @@ const METHOD_TABLES = ['table2-cifar', 'table3-imagenet'];
 export function referencePoints(doc: PublishedResults, benchmark: Benchmark): ReferencePoint[] {
   const out: ReferencePoint[] = [];
   for (const table of doc.tables.filter((t) => METHOD_TABLES.includes(t.id))) {
-    const errorCol = table.columns.find((c) => c.dataset === benchmark && c.metric === 'top1-error');
+    const errorCol = table.columns.find(
+      (c) => c.dataset === benchmark && c.metric === 'top1-error',
+    );
     if (!errorCol) continue;
     const paramsCol = table.columns.find((c) => c.metric === 'params');
     const costCol = table.columns.find((c) => c.metric === 'search-cost');
     for (const row of table.rows) {
       const err = row.values[errorCol.key];
       if (!err) continue;
-      const value = (col?: { key: string }): number | null => (col ? (row.values[col.key]?.value ?? null) : null);
+      const value = (col?: { key: string }): number | null =>
+        col ? (row.values[col.key]?.value ?? null) : null;
       const paper = row.methodPaper ? doc.papers[row.methodPaper] : undefined;
       out.push({
         id: `${table.id}/${row.id}`,

@@ -4,7 +4,13 @@
  */
 import { defineStore } from 'pinia';
 import { reactive, ref, shallowRef } from 'vue';
-import { toErrorData, type NosErrorData, type RunEvent, type RunKind, type RunStatus } from '@contract';
+import {
+  toErrorData,
+  type NosErrorData,
+  type RunEvent,
+  type RunKind,
+  type RunStatus,
+} from '@contract';
 import { api } from '../api/client';
 import type { RunSortField, RunSummary } from '../api/types';
 
@@ -19,7 +25,15 @@ export interface RunQuery {
 }
 
 export const useRunsStore = defineStore('runs', () => {
-  const query = reactive<RunQuery>({ kind: '', status: '', text: '', sortBy: 'createdAt', sortDir: 'desc', page: 0, pageSize: 50 });
+  const query = reactive<RunQuery>({
+    kind: '',
+    status: '',
+    text: '',
+    sortBy: 'createdAt',
+    sortDir: 'desc',
+    page: 0,
+    pageSize: 50,
+  });
   const runs = shallowRef<RunSummary[]>([]);
   const total = ref(0);
   const loading = ref(false);
@@ -65,7 +79,9 @@ export const useRunsStore = defineStore('runs', () => {
   function applyEvent(event: RunEvent): void {
     if (event.type !== 'status') return;
     if (!runs.value.some((r) => r.id === event.runId)) return;
-    runs.value = runs.value.map((r) => (r.id === event.runId ? { ...r, status: event.status, error: event.error ?? r.error } : r));
+    runs.value = runs.value.map((r) =>
+      r.id === event.runId ? { ...r, status: event.status, error: event.error ?? r.error } : r,
+    );
   }
 
   return { query, runs, total, loading, error, refresh, sortOn, patch, applyEvent };

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildCellGraph, firstTierRow, secondTierRow } from '../../../src-renderer/src/graph/cell-graph';
+import {
+  buildCellGraph,
+  firstTierRow,
+  secondTierRow,
+} from '../../../src-renderer/src/graph/cell-graph';
 import { edgePath, layoutCell } from '../../../src-renderer/src/graph/layout';
 import { edgeLabels } from '../../../src-renderer/src/lib/genotype';
 import { GENOTYPE_A, GENOTYPE_DARTS } from './fixtures';
@@ -69,6 +73,12 @@ describe('layoutCell', () => {
   });
 
   it('writes an SVG path through the points', () => {
-    expect(edgePath([{ x: 0, y: 1 }, { x: 2.5, y: 1 }, { x: 2.5, y: 8 }])).toBe('M0.0,1.0 L2.5,1.0 L2.5,8.0');
+    expect(
+      edgePath([
+        { x: 0, y: 1 },
+        { x: 2.5, y: 1 },
+        { x: 2.5, y: 8 },
+      ]),
+    ).toBe('M0.0,1.0 L2.5,1.0 L2.5,8.0');
   });
 });

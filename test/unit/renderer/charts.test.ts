@@ -1,15 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { LineSeriesOption, ScatterSeriesOption } from 'echarts';
 import { buildCurvesOption, hasCurveData } from '../../../src-renderer/src/charts/curves';
-import { buildAlphaHeatmapOption, colourRange, formatCell, heatmapData } from '../../../src-renderer/src/charts/heatmap';
-import { buildClassHistogramOption, imbalanceRatio } from '../../../src-renderer/src/charts/histogram';
+import {
+  buildAlphaHeatmapOption,
+  colourRange,
+  formatCell,
+  heatmapData,
+} from '../../../src-renderer/src/charts/heatmap';
+import {
+  buildClassHistogramOption,
+  imbalanceRatio,
+} from '../../../src-renderer/src/charts/histogram';
 import { buildCompareOption, comparePoints } from '../../../src-renderer/src/charts/compare';
 import { readFileSync } from 'node:fs';
 import { parsePublishedResults } from '@contract';
 import { referencePoints } from '../../../src-renderer/src/lib/reference-results';
 
 const published = parsePublishedResults(
-  JSON.parse(readFileSync(new URL('../../../resources/reference/published-results.json', import.meta.url), 'utf8')),
+  JSON.parse(
+    readFileSync(
+      new URL('../../../resources/reference/published-results.json', import.meta.url),
+      'utf8',
+    ),
+  ),
 );
 
 const series = {
@@ -22,7 +35,10 @@ const series = {
 
 describe('buildCurvesOption', () => {
   it('plots one line per curve with 1-based epochs', () => {
-    const opt = buildCurvesOption(series, [{ key: 'search/loss', label: 'search loss' }], { title: 'Loss', yName: 'loss' });
+    const opt = buildCurvesOption(series, [{ key: 'search/loss', label: 'search loss' }], {
+      title: 'Loss',
+      yName: 'loss',
+    });
     const lines = opt.series as LineSeriesOption[];
     expect(lines).toHaveLength(1);
     expect(lines[0].data).toEqual([
@@ -32,7 +48,11 @@ describe('buildCurvesOption', () => {
   });
 
   it('scales fractions to percent when asked', () => {
-    const opt = buildCurvesOption(series, [{ key: 'search/top1', label: 'top-1' }], { title: 'Acc', yName: '%', percent: true });
+    const opt = buildCurvesOption(series, [{ key: 'search/top1', label: 'top-1' }], {
+      title: 'Acc',
+      yName: '%',
+      percent: true,
+    });
     expect((opt.series as LineSeriesOption[])[0].data).toEqual([[1, 41]]);
   });
 
@@ -63,8 +83,17 @@ describe('buildAlphaHeatmapOption', () => {
   });
 
   it('uses ops as columns, edges as rows and the largest weight as colour maximum', () => {
-    const opt = buildAlphaHeatmapOption({ matrix, ops: ['sep_conv_3x3', 'skip_connect', 'spatial_attention'], edges: ['a', 'b'], title: 'normal' });
-    expect((opt.xAxis as { data: string[] }).data).toEqual(['sep_conv_3x3', 'skip_connect', 'spatial_attention']);
+    const opt = buildAlphaHeatmapOption({
+      matrix,
+      ops: ['sep_conv_3x3', 'skip_connect', 'spatial_attention'],
+      edges: ['a', 'b'],
+      title: 'normal',
+    });
+    expect((opt.xAxis as { data: string[] }).data).toEqual([
+      'sep_conv_3x3',
+      'skip_connect',
+      'spatial_attention',
+    ]);
     expect((opt.yAxis as { data: string[] }).data).toEqual(['a', 'b']);
     expect((opt.visualMap as { min: number; max: number }).max).toBe(0.8);
     expect((opt.visualMap as { min: number; max: number }).min).toBe(0.1);
@@ -91,7 +120,8 @@ describe('heatmap colour range and cell text', () => {
 describe('class histogram', () => {
   it('marks classes far below the mean', () => {
     const opt = buildClassHistogramOption(['a', 'b', 'c'], [100, 100, 50]);
-    const data = (opt.series as { data: { value: number; itemStyle: { color: string } }[] }[])[0].data;
+    const data = (opt.series as { data: { value: number; itemStyle: { color: string } }[] }[])[0]
+      .data;
     expect(data[2].itemStyle.color).not.toBe(data[0].itemStyle.color);
     expect(data[0].itemStyle.color).toBe(data[1].itemStyle.color);
   });
@@ -116,15 +146,27 @@ describe('buildCompareOption', () => {
       'cost',
     );
     expect(pts).toEqual([[0.1, 4, 'b']]);
+    // A zero cost has no place on the logarithmic cost axis.
+    expect(comparePoints([{ label: 'c', error: 1, paramsM: 0, gpuDays: 0 }], 'cost')).toEqual([]);
+    expect(comparePoints([{ label: 'c', error: 1, paramsM: 0, gpuDays: 0 }], 'params')).toEqual([
+      [0, 1, 'c'],
+    ]);
   });
 
   it('puts the published results and the runs in two series', () => {
     const refs = referencePoints(published, 'cifar10');
-    const opt = buildCompareOption(refs, [{ label: 'run 7', error: 9.5, paramsM: 0.1, gpuDays: 0.01 }], 'params');
+    const opt = buildCompareOption(
+      refs,
+      [{ label: 'run 7', error: 9.5, paramsM: 0.1, gpuDays: 0.01 }],
+      'params',
+    );
     const [refSeries, mine] = opt.series as ScatterSeriesOption[];
     expect((refSeries.data as unknown[]).length).toBe(refs.length);
     expect(mine.data).toEqual([[0.1, 9.5, 'run 7']]);
-    expect(refs.find((r) => r.label === 'DARTS (2nd order)')).toMatchObject({ paramsM: 3.3, gpuDays: 4 });
+    expect(refs.find((r) => r.label === 'DARTS (2nd order)')).toMatchObject({
+      paramsM: 3.3,
+      gpuDays: 4,
+    });
   });
 });
 

@@ -6,14 +6,22 @@ import { GENOTYPE_A } from './fixtures';
 const SKIPPY: GenotypeData = {
   ...GENOTYPE_A,
   normal: GENOTYPE_A.normal.map(() => ({
-    first: [{ op: 'skip_connect', input: 0 }, { op: 'max_pool_3x3', input: 1 }],
+    first: [
+      { op: 'skip_connect', input: 0 },
+      { op: 'max_pool_3x3', input: 1 },
+    ],
     second: 'sep_conv_3x3',
   })),
 };
 
 describe('collapse monitor', () => {
   it('counts parameter-free ops over both tiers', () => {
-    expect(collapseReport(GENOTYPE_A, 'normal')).toMatchObject({ paramFree: 3, total: 12, skip: 2, collapsed: false });
+    expect(collapseReport(GENOTYPE_A, 'normal')).toMatchObject({
+      paramFree: 3,
+      total: 12,
+      skip: 2,
+      collapsed: false,
+    });
     expect(collapseReport(GENOTYPE_A, 'reduce').paramFree).toBe(7);
   });
 

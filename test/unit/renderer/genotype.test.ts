@@ -23,7 +23,13 @@ describe('genotype display helpers', () => {
     expect(labels).toHaveLength(14);
     expect(labels[0]).toBe('c_{k-2} → n2');
     expect(alphaRowLabels(18, ['sep_conv_3x3'])[17]).toBe("n5' → n5");
-    expect(alphaRowLabels(5, ['sep_conv_3x3'])).toEqual(['edge 0', 'edge 1', 'edge 2', 'edge 3', 'edge 4']);
+    expect(alphaRowLabels(5, ['sep_conv_3x3'])).toEqual([
+      'edge 0',
+      'edge 1',
+      'edge 2',
+      'edge 3',
+      'edge 4',
+    ]);
   });
 
   it('labels first-tier rows before second-tier rows', () => {
@@ -39,7 +45,9 @@ describe('genotype display helpers', () => {
     expect(asGenotype(GENOTYPE_A)).toEqual(GENOTYPE_A);
     expect(asGenotype(null)).toBeNull();
     expect(asGenotype({ version: 2 })).toBeNull();
-    expect(asGenotype({ ...GENOTYPE_A, normal: [{ first: [{ op: 'nope', input: 0 }] }] })).toBeNull();
+    expect(
+      asGenotype({ ...GENOTYPE_A, normal: [{ first: [{ op: 'nope', input: 0 }] }] }),
+    ).toBeNull();
   });
 
   it('has a DARTS text form only for darts-space genotypes', () => {
@@ -53,8 +61,12 @@ describe('genotype display helpers', () => {
 
   it('marks a replaced first-tier op as removed and added, and a changed second-tier op', () => {
     const normal = diffGenotypes(GENOTYPE_A, GENOTYPE_B, 'normal');
-    expect(normal[1].first.filter((e) => e.mark === 'removed')).toEqual([{ op: 'skip_connect', input: 2, mark: 'removed' }]);
-    expect(normal[1].first.filter((e) => e.mark === 'added')).toEqual([{ op: 'sep_conv_3x3', input: 2, mark: 'added' }]);
+    expect(normal[1].first.filter((e) => e.mark === 'removed')).toEqual([
+      { op: 'skip_connect', input: 2, mark: 'removed' },
+    ]);
+    expect(normal[1].first.filter((e) => e.mark === 'added')).toEqual([
+      { op: 'sep_conv_3x3', input: 2, mark: 'added' },
+    ]);
     const reduce = diffGenotypes(GENOTYPE_A, GENOTYPE_B, 'reduce');
     expect(reduce[0].second).toEqual({ a: 'skip_connect', b: 'sep_conv_5x5', same: false });
     expect(diffCount(GENOTYPE_A, GENOTYPE_B)).toBe(3);

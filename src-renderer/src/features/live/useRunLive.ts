@@ -45,7 +45,8 @@ export function useRunLive(runId: Ref<number>) {
       series.value = appendEpoch(series.value, e.epoch, e.metrics);
       scheduleRefetch();
     } else if (e.type === 'status') {
-      if (detail.value) detail.value = { ...detail.value, status: e.status, error: e.error ?? detail.value.error };
+      if (detail.value)
+        detail.value = { ...detail.value, status: e.status, error: e.error ?? detail.value.error };
       scheduleRefetch();
     } else logs.value = [...logs.value.slice(-299), { level: e.level, message: e.message }];
   }

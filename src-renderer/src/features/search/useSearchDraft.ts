@@ -23,7 +23,10 @@ export const useSearchDraft = defineStore('searchDraft', () => {
 
   function applyPreset(p: PresetName): void {
     preset.value = p;
-    config.value = searchConfigFromPreset(p, { backend: config.value.backend, seed: config.value.seed });
+    config.value = searchConfigFromPreset(p, {
+      backend: config.value.backend,
+      seed: config.value.seed,
+    });
     teacherRunId.value = null;
   }
 
@@ -31,7 +34,8 @@ export const useSearchDraft = defineStore('searchDraft', () => {
     const r = SearchConfig.safeParse(config.value);
     const out = r.success ? [] : formatConfigIssues(r.error, config.value);
     if (!dataset.value) out.unshift('dataset: choose a dataset in step 1');
-    if (config.value.teacher.mode === 'run' && teacherRunId.value === null) out.push('teacher: pick a trained teacher run');
+    if (config.value.teacher.mode === 'run' && teacherRunId.value === null)
+      out.push('teacher: pick a trained teacher run');
     return out;
   });
 
