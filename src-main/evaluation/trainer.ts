@@ -276,12 +276,12 @@ export async function trainClassifier<E>(req: TrainRequest<E>): Promise<TrainOut
 }
 
 /** One SGD step on one batch; returns the loss and the count of correct top-1 predictions. */
-function trainStep(
+export function trainStep(
   net: Classifier,
   variables: tf.Variable[],
   optimizer: Sgd,
   batch: Batch,
-  schedule: TrainSchedule,
+  schedule: Pick<TrainSchedule, 'gradClip' | 'auxiliaryWeight'>,
 ): { loss: number; correct: number } {
   let correctT: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
