@@ -249,7 +249,7 @@ function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string)
   throw new NosError(
     'BAD_INPUT',
     `Invalid ${what}:\n  ${lines.join('\n  ')}`,
-    'Fix the named fields (see docs/evaluation.md for every field and its allowed values).',
+    'Fix the named fields (every field and its allowed values: src-main/contract/evaluation.ts).',
     { issues: lines },
   );
 }
