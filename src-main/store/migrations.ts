@@ -123,6 +123,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX run_logs_run ON run_logs(run_id, id);
   `,
+
+  // 2: filtered lists sorted by best error or duration (the run browser's usual views).
+  `
+  CREATE INDEX runs_kind_status_best ON runs(kind, status, best_error);
+  CREATE INDEX runs_active_seconds ON runs(active_seconds);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -113,6 +113,9 @@ const SORT_COLUMNS: Record<RunSortField, string> = {
   duration: 'r.active_seconds',
 };
 
+/** Sort fields whose column may be NULL (sorted last). */
+const NULLABLE_SORT = new Set<RunSortField>(['dataset', 'bestError', 'params']);
+
 /** Tags travel as one string inside a row; the unit separator never occurs in a tag. */
 const TAG_SEP = '\u001f';
 const SELECT_ROW = `SELECT r.*,
@@ -200,6 +203,7 @@ export class RunTable {
   private readonly remove;
   private readonly live;
   private readonly workerPid;
+  private readonly pageRows;
 
   constructor(
     private readonly db: Db,
@@ -234,6 +238,9 @@ export class RunTable {
     this.backendUsed = db.prepare('UPDATE runs SET backend = ?, backend_version = ? WHERE id = ?');
     this.summaryOnly = db.prepare('UPDATE runs SET summary = ? WHERE id = ?');
     this.remove = db.prepare('DELETE FROM runs WHERE id = ?');
+    this.pageRows = db.prepare<[string], RunRow>(
+      `${SELECT_ROW} WHERE r.id IN (SELECT value FROM json_each(?))`,
+    );
     this.workerPid = db.prepare('UPDATE runs SET worker_pid = ? WHERE id = ?');
     this.live = db.prepare<[string], RunRow>(
       `${SELECT_ROW} WHERE r.status IN ('running', 'queued') AND r.host = ?`,
@@ -317,17 +324,24 @@ export class RunTable {
     const column = SORT_COLUMNS[q.sortBy ?? 'createdAt'];
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC';
     // Runs without a value (no best error yet) sort last in either direction.
-    const order = `${column} IS NULL, ${column} ${dir}, r.id ${dir}`;
+    const nulls = NULLABLE_SORT.has(q.sortBy ?? 'createdAt') ? ' NULLS LAST' : '';
+    const order = `${column} ${dir}${nulls}, r.id ${dir}`;
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 100;
     return guard(this.file, 'list runs', () => {
       const total = (
         this.cached(`SELECT count(*) AS n FROM runs r ${filter}`).get(params) as { n: number }
       ).n;
-      const rows = this.cached(
-        `${SELECT_ROW} ${filter} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
-      ).all({ ...params, limit, offset }) as RunRow[];
-      return { total, offset, runs: rows.map(toSummary) };
+      // Sort and page narrow rows (ids) first; only the page's rows are read in full, so the
+      // cost does not grow with the width of a row or its tags.
+      const ids = (
+        this.cached(`SELECT r.id FROM runs r ${filter} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
+          .pluck()
+          .all({ ...params, limit, offset }) as number[]
+      );
+      const rows = this.pageRows.all(JSON.stringify(ids));
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return { total, offset, runs: ids.map((id) => toSummary(byId.get(id)!)) };
     });
   }
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NosError } from '../../../src-main/contract/errors';
 import { openStore, type Store } from '../../../src-main/store';
-import { SCHEMA_VERSION } from '../../../src-main/store/migrations';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../src-main/store/migrations';
 import { fakeMeta, tempDir } from './helpers';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -41,6 +41,25 @@ describe('migrations', () => {
     store.close();
     store = openStore(tmp.dir);
     expect(store.runs.get(id).config).toEqual({ a: 1 });
+  });
+
+  it('brings a version-1 database up to date, keeping its rows', () => {
+    const dir = join(tmp.dir, 'old');
+    mkdirSync(dir);
+    const db = new Database(join(dir, 'nos.db'));
+    db.exec(MIGRATIONS[0]);
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO runs (kind, name, status, config, host, created_at)
+       VALUES ('search', 'old run', 'completed', '{}', 'h', '2026-01-01T00:00:00.000Z')`,
+    ).run();
+    db.close();
+    const upgraded = openStore(dir);
+    expect(upgraded.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(upgraded.runs.list().runs.map((r) => r.name)).toEqual(['old run']);
+    const index = upgraded.db.prepare("SELECT name FROM sqlite_master WHERE name = 'runs_kind_status_best'").get();
+    expect(index).toBeDefined();
+    upgraded.close();
   });
 
   it('refuses a database from a newer NOS Studio with a STORAGE error', () => {
