@@ -44,6 +44,21 @@ interface StoreState {
   store: Store;
 }
 
+/** Seeding takes seconds: every case shares one store, removed when the process exits. */
+let shared: StoreState | null = null;
+function sharedStore(): StoreState {
+  if (shared) return shared;
+  const dir = mkdtempSync(join(tmpdir(), 'nos-bench-store-'));
+  const store = openStore(dir);
+  seedRuns(store, 10_000);
+  shared = { dir, store };
+  process.once('exit', () => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return shared;
+}
+
 function listCase(name: string, query: RunQuery): BenchCase<StoreState> {
   return {
     group: 'store',
@@ -52,18 +67,9 @@ function listCase(name: string, query: RunQuery): BenchCase<StoreState> {
     iterations: 20,
     warmup: 2,
     notes: { runs: 10_000, budgetMs: 100 },
-    setup() {
-      const dir = mkdtempSync(join(tmpdir(), 'nos-bench-store-'));
-      const store = openStore(dir);
-      seedRuns(store, 10_000);
-      return { dir, store };
-    },
+    setup: sharedStore,
     run(s) {
       s.store.runs.list(query);
-    },
-    teardown(s) {
-      s.store.close();
-      rmSync(s.dir, { recursive: true, force: true });
     },
   };
 }
