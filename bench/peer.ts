@@ -44,6 +44,11 @@ export function runPeer(ref: PeerRef, echo: (line: string) => void): Promise<Pee
   const args = ['bench.py', '--config', ref.config, ...(ref.args ?? [])];
   return new Promise((done) => {
     const child = spawn(PYTHON, args, { cwd: PEER_DIR });
+    // A stopped bench must not leave the peer running on a shared machine.
+    const stop = () => child.kill('SIGTERM');
+    process.once('exit', stop);
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(143));
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -53,6 +58,7 @@ export function runPeer(ref: PeerRef, echo: (line: string) => void): Promise<Pee
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('close', (code) => {
+      process.off('exit', stop);
       const last = out.trim().split('\n').pop() ?? '';
       try {
         if (code !== 0) throw new Error(`exit code ${code}: ${err.trim().split('\n').pop()}`);

@@ -5,3 +5,24 @@
  */
 export { AUTO_ORDER, initBackend, probeBackends } from './backend';
 export type { BackendInfo, BackendProbe, ConcreteBackend } from './backend';
+export { depthwiseConv2d } from './ops';
+export {
+  accumulateGradients,
+  DEFAULT_SAFETY,
+  estimatePeakBytes,
+  guardStep,
+  measureStepMemory,
+  memoryBudget,
+  planMicroBatches,
+  sliceBatch,
+  WASM_HEAP_LIMIT_BYTES,
+  wasmHeapBytes,
+} from './memory';
+export type {
+  AccumulatedGradients,
+  Batch,
+  MemoryBudget,
+  MicroBatchPlan,
+  PlanOptions,
+  StepMemoryProfile,
+} from './memory';
