@@ -8,6 +8,7 @@
  * ceil(H / stride).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { recordMultAdds } from './mult-adds';
 import { Module } from './module';
 import type { Random } from './random';
 
@@ -15,6 +16,8 @@ export interface ConvOptions {
   stride?: number;
   dilation?: number;
   bias?: boolean;
+  /** 'same' (default) or 'valid' (no padding). */
+  padding?: 'same' | 'valid';
 }
 
 /** Kaiming-normal values (fan-in mode, ReLU gain) for a filter of `fanIn` inputs per output. */
@@ -29,18 +32,22 @@ export class Conv2d extends Module {
   readonly bias: tf.Variable | null;
   readonly stride: number;
   readonly dilation: number;
+  readonly padding: 'same' | 'valid';
 
   constructor(rng: Random, cIn: number, cOut: number, k: number, opts: ConvOptions = {}) {
     super();
     this.stride = opts.stride ?? 1;
     this.dilation = opts.dilation ?? 1;
+    this.padding = opts.padding ?? 'same';
     this.filter = this.addWeight('filter', kaimingNormal(rng, [k, k, cIn, cOut], k * k * cIn));
     this.bias = opts.bias ? this.addWeight('bias', tf.zeros([cOut])) : null;
   }
 
-  /** x: [N, H, W, cIn] → [N, ceil(H/stride), ceil(W/stride), cOut]. */
+  /** x: [N, H, W, cIn] → [N, ceil(H/stride), ceil(W/stride), cOut] ('same'). */
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const y = tf.conv2d(x, this.filter as tf.Tensor4D, this.stride, 'same', 'NHWC', this.dilation);
+    const f = this.filter as tf.Tensor4D;
+    const y = tf.conv2d(x, f, this.stride, this.padding, 'NHWC', this.dilation);
+    recordMultAdds(y.size * f.shape[0] * f.shape[1] * f.shape[2]);
     return this.bias ? tf.add(y, this.bias) : y;
   }
 }
@@ -71,10 +78,12 @@ export class DepthwiseConv2d extends Module {
   forward(x: tf.Tensor4D): tf.Tensor4D {
     const f = this.filter as tf.Tensor4D;
     const d = this.dilation;
-    if (d > 1 && this.stride === 1 && DepthwiseConv2d.dilationMode === 'space-to-batch') {
-      return spaceToBatchDepthwise(x, f, d);
-    }
-    return tf.depthwiseConv2d(x, f, this.stride, 'same', 'NHWC', d);
+    const y =
+      d > 1 && this.stride === 1 && DepthwiseConv2d.dilationMode === 'space-to-batch'
+        ? spaceToBatchDepthwise(x, f, d)
+        : tf.depthwiseConv2d(x, f, this.stride, 'same', 'NHWC', d);
+    recordMultAdds(y.size * f.shape[0] * f.shape[1]);
+    return y;
   }
 }
 
@@ -184,6 +193,7 @@ export class Linear extends Module {
   /** x: [N, in] → [N, out]. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
     const y: tf.Tensor2D = tf.matMul(x, this.kernel as tf.Tensor2D);
+    recordMultAdds(y.size * this.kernel.shape[0]);
     return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
   }
 }

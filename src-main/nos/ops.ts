@@ -28,7 +28,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpFamily } from '../contract/primitives';
 import { BatchNorm2d, Conv2d, Linear, Module, Random, globalAvgPool } from '../nn';
-import { DepthwiseConv2d } from '../nn';
+import { DepthwiseConv2d, recordMultAdds } from '../nn';
 
 /** A candidate op on one edge: a module with a family and a forward pass. */
 export abstract class Op extends Module {
@@ -69,7 +69,9 @@ export function subsample2(x: tf.Tensor4D, phase: 0 | 1): tf.Tensor4D {
  */
 export function dilatedStridedDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
   const phase = x.shape[1] % 2 === 0 ? 1 : 0;
-  return tf.depthwiseConv2d(subsample2(x, phase), filter, 1, 'same');
+  const y = tf.depthwiseConv2d(subsample2(x, phase), filter, 1, 'same');
+  recordMultAdds(y.size * filter.shape[0] * filter.shape[1]);
+  return y;
 }
 
 /** ReLU → depthwise k x k (stride, dilation) → pointwise → BN: one separable unit. */
@@ -364,5 +366,6 @@ export function dynamicDepthwise(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor
   const folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, h, w, n * c]);
   const filter = tf.reshape(tf.transpose(kernel, [1, 2, 0, 3]), [k, k, n * c, 1]);
   const out = tf.depthwiseConv2d(folded as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same');
+  recordMultAdds(x.size * k * k);
   return tf.transpose(tf.reshape(out, [h, w, n, c]), [2, 0, 1, 3]) as tf.Tensor4D;
 }
