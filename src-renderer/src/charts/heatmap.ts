@@ -75,6 +75,7 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
       itemWidth: 10,
       itemHeight: 120,
       precision: 3,
+      text: [max.toFixed(3), min.toFixed(3)],
       textStyle: { fontSize: 10, color: '#4a5566' },
       inRange: { color: ['#f7f9fc', '#c6d6ef', '#6d95d6', '#27509c', '#10264f'] },
     },
