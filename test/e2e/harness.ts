@@ -105,10 +105,15 @@ export const byTestId = (page: Page, id: string): Locator => page.getByTestId(id
 export interface CanvasPaint {
   width: number;
   height: number;
-  /** Pixels that differ from the most common colour (the background). */
+  /** Pixels that differ from the top-left pixel (the chart's background). */
   inkPixels: number;
   /** Distinct colours among the sampled pixels. */
   colours: number;
+  /**
+   * Pixels of a clearly chromatic colour (channel spread over 40). Axes, grid lines and labels
+   * are grey; series, markers and heatmap cells are coloured: this counts drawn data.
+   */
+  chromaticPixels: number;
 }
 
 interface CanvasLike {
@@ -129,16 +134,24 @@ export async function canvasPaint(container: Locator): Promise<CanvasPaint> {
     const node = element as unknown as CanvasLike;
     const ctx = node.getContext('2d');
     if (!ctx || node.width === 0 || node.height === 0) {
-      return { width: node.width, height: node.height, inkPixels: 0, colours: 0 };
+      return { width: node.width, height: node.height, inkPixels: 0, colours: 0, chromaticPixels: 0 };
     }
     const { data } = ctx.getImageData(0, 0, node.width, node.height);
-    const counts = new Map<number, number>();
+    const colours = new Set<number>();
+    let inkPixels = 0;
+    let chromaticPixels = 0;
     for (let i = 0; i < data.length; i += 4) {
-      const key = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      colours.add(((r << 24) | (g << 16) | (b << 8) | a) >>> 0);
+      if (r !== data[0] || g !== data[1] || b !== data[2] || a !== data[3]) inkPixels++;
+      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 40) chromaticPixels++;
     }
-    let background = 0;
-    for (const n of counts.values()) background = Math.max(background, n);
-    return { width: node.width, height: node.height, inkPixels: data.length / 4 - background, colours: counts.size };
+    return {
+      width: node.width,
+      height: node.height,
+      inkPixels,
+      colours: colours.size,
+      chromaticPixels,
+    };
   });
 }
