@@ -4,7 +4,7 @@
  */
 import type { EChartsOption } from 'echarts';
 import { CHART_FONT } from './theme';
-import { opColor } from '../lib/families';
+import { FAMILY_COLORS, familyOfName, opColor } from '../lib/families';
 
 export interface HeatmapInput {
   /** Rows: edges; columns: ops. Softmax weights in [0, 1]. */
@@ -49,7 +49,11 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
         fontSize: 10,
         interval: 0,
         color: '#4a5566',
-        formatter: (v: string) => v,
+        // Op names in their family's colour, as in the cell graphs.
+        formatter: (v: string) => `{${familyOfName(v)}|${v}}`,
+        rich: Object.fromEntries(
+          Object.entries(FAMILY_COLORS).map(([family, color]) => [family, { color, fontSize: 10 }]),
+        ),
       },
       axisTick: { show: false },
       axisLine: { show: false },
