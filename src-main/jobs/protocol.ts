@@ -11,8 +11,11 @@ import type { AlphaSnapshot, ControlSignal } from '../training/run-context';
 
 /** Parent to worker. */
 export type ParentMessage =
-  /** Run `spec` with the job module at `modulePath` (exports `run: JobRunner`). */
-  | { type: 'start'; spec: JobSpec; modulePath: string }
+  /**
+   * Run `spec` with the built-in trainer of its kind, or with the module at `modulePath` (an
+   * override: tests, plug-ins). Either exports `run: JobRunner`.
+   */
+  | { type: 'start'; spec: JobSpec; modulePath: string | null }
   /** What `ctx.control()` answers from now on. */
   | { type: 'control'; signal: ControlSignal };
 

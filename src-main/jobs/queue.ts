@@ -65,6 +65,8 @@ interface ActiveJob {
 }
 
 const LIVE: readonly RunStatus[] = ['queued', 'running'];
+/** How often a queue looks for pause / cancel requests from other processes (ms). */
+const REQUEST_POLL_MS = 1000;
 const STDERR_TAIL = 20;
 
 /** `out/main/worker.js` beside the bundled main process, else `bin/nos-worker.js` (tsx). */
@@ -92,6 +94,7 @@ export class JobQueue {
   private readonly events = new EventEmitter();
   private readonly concurrency: number;
   private closed = false;
+  private requestPoll: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: Store,
@@ -248,13 +251,16 @@ export class JobQueue {
       this.settle(runId);
       return;
     }
+    if (LIVE.includes(run.status) && run.ownerPid !== null && run.ownerPid !== process.pid && processAlive(run.ownerPid)) {
+      // Another NOS Studio process runs it: leave the request where that process looks.
+      this.store.runs.requestControl(runId, signal);
+      this.options.log?.('info', `run ${runId}: asked process ${run.ownerPid} to ${signal} it`);
+      return;
+    }
     if (LIVE.includes(run.status)) {
-      throw new NosError(
-        'CONFLICT',
-        `Run ${runId} is ${run.status} in another NOS Studio process (pid ${run.ownerPid}).`,
-        'Pause or cancel it from the app or terminal that started it.',
-        { runId, ownerPid: run.ownerPid },
-      );
+      // Its owner is gone (a crash this process has not recovered from yet).
+      this.recoverInterrupted();
+      return this.stop(runId, signal);
     }
     if (signal === 'cancel' && RESUMABLE_STATUSES.includes(run.status)) {
       this.store.runs.markFinished(runId, 'cancelled');
@@ -294,6 +300,7 @@ export class JobQueue {
     };
     this.active.set(runId, job);
     this.store.runs.markStarted(runId, process.pid, child.pid ?? null);
+    this.requestPoll ??= setInterval(() => this.pollRequests(), REQUEST_POLL_MS).unref();
     this.emitStatus(runId);
     this.options.log?.('info', `run ${runId} (${run.kind}) started in worker ${child.pid}`);
 
@@ -307,7 +314,24 @@ export class JobQueue {
     child.on('error', (err) => {
       job.failure ??= toErrorData(err);
     });
-    this.sendTo(job, { type: 'start', spec, modulePath: jobModulePath(run.kind, this.options.jobModules) });
+    const override = this.options.jobModules?.[run.kind];
+    this.sendTo(job, { type: 'start', spec, modulePath: override ? jobModulePath(run.kind, this.options.jobModules) : null });
+  }
+
+  /** Applies pause / cancel requests other processes left for our runs. */
+  private pollRequests(): void {
+    if (this.active.size === 0 && this.requestPoll) {
+      clearInterval(this.requestPoll);
+      this.requestPoll = null;
+      return;
+    }
+    try {
+      for (const { id, signal } of this.store.runs.takeControlRequests(process.pid)) {
+        if (this.isLive(id)) this.stop(id, signal);
+      }
+    } catch (err) {
+      this.options.log?.('warn', `cannot read control requests: ${toErrorData(err).message}`);
+    }
   }
 
   private specFor(run: RunRecord): JobSpec {

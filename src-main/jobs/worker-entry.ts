@@ -9,7 +9,8 @@
  */
 import type { JobRunner, JobSpec } from '../training/job';
 import type { ControlSignal, RunContext } from '../training/run-context';
-import { missingModule } from './modules';
+import { BUILTIN_JOBS } from './builtin-jobs';
+import { JOB_MODULES, jobModulePath, missingModule } from './modules';
 import { isParentMessage, type WorkerMessage } from './protocol';
 import { workerErrorData } from './worker-errors';
 
@@ -43,27 +44,33 @@ function ipcRunContext(spec: JobSpec): RunContext {
   };
 }
 
-function loadRunner(spec: JobSpec, modulePath: string): JobRunner {
+async function loadRunner(spec: JobSpec, modulePath: string | null): Promise<JobRunner> {
+  const where = modulePath ?? jobModulePath(spec.kind);
   let loaded: { run?: unknown };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- module chosen by run kind
-    loaded = require(modulePath) as { run?: unknown };
+    loaded = modulePath === null ? await BUILTIN_JOBS[spec.kind]() : await loadFile(modulePath);
   } catch (err) {
     const missing = (err as { code?: string }).code === 'MODULE_NOT_FOUND';
-    if (missing && String((err as Error).message).includes(modulePath)) {
-      throw missingModule(spec.kind, modulePath, 'the file does not exist');
+    if (missing && String((err as Error).message).includes(modulePath ?? JOB_MODULES[spec.kind])) {
+      throw missingModule(spec.kind, where, 'the file does not exist');
     }
     throw err;
   }
   if (typeof loaded.run !== 'function') {
-    throw missingModule(spec.kind, modulePath, 'it does not export a `run` function');
+    throw missingModule(spec.kind, where, 'it does not export a `run` function');
   }
   return loaded.run as JobRunner;
 }
 
-async function runJob(spec: JobSpec, modulePath: string): Promise<void> {
+/** A job module named by path (an override); required, since it may be TypeScript under tsx. */
+async function loadFile(path: string): Promise<{ run?: unknown }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module chosen at run time
+  return require(path) as { run?: unknown };
+}
+
+async function runJob(spec: JobSpec, modulePath: string | null): Promise<void> {
   try {
-    const runner = loadRunner(spec, modulePath);
+    const runner = await loadRunner(spec, modulePath);
     const result = await runner(spec, ipcRunContext(spec));
     await send({ type: 'done', result });
     process.exit(0);

@@ -129,6 +129,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_kind_status_best ON runs(kind, status, best_error);
   CREATE INDEX runs_active_seconds ON runs(active_seconds);
   `,
+
+  // 3: pause or cancel asked for by another process (a CLI beside the app): the process that
+  // owns the run polls for it and tells its worker.
+  `
+  ALTER TABLE runs ADD COLUMN control_request TEXT CHECK (control_request IN ('pause', 'cancel'));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -204,6 +204,9 @@ export class RunTable {
   private readonly live;
   private readonly workerPid;
   private readonly pageRows;
+  private readonly putRequest;
+  private readonly requests;
+  private readonly clearRequests;
 
   constructor(
     private readonly db: Db,
@@ -222,7 +225,7 @@ export class RunTable {
     this.started = db.prepare(
       `UPDATE runs SET status = 'running', started_at = coalesce(started_at, @at),
          segment_started_at = @at, finished_at = NULL, owner_pid = @ownerPid,
-         worker_pid = @workerPid, error_code = NULL, error_message = NULL, error_hint = NULL
+         worker_pid = @workerPid, control_request = NULL, error_code = NULL, error_message = NULL, error_hint = NULL
        WHERE id = @id`,
     );
     this.finished = db.prepare(
@@ -238,6 +241,12 @@ export class RunTable {
     this.backendUsed = db.prepare('UPDATE runs SET backend = ?, backend_version = ? WHERE id = ?');
     this.summaryOnly = db.prepare('UPDATE runs SET summary = ? WHERE id = ?');
     this.remove = db.prepare('DELETE FROM runs WHERE id = ?');
+    this.putRequest = db.prepare('UPDATE runs SET control_request = ? WHERE id = ?');
+    this.requests = db.prepare<[number], { id: number; signal: 'pause' | 'cancel' }>(
+      `SELECT id, control_request AS signal FROM runs
+       WHERE control_request IS NOT NULL AND owner_pid = ? AND status IN ('running', 'queued')`,
+    );
+    this.clearRequests = db.prepare('UPDATE runs SET control_request = NULL WHERE owner_pid = ?');
     this.pageRows = db.prepare<[string], RunRow>(
       `${SELECT_ROW} WHERE r.id IN (SELECT value FROM json_each(?))`,
     );
@@ -387,6 +396,22 @@ export class RunTable {
   /** Back to `queued` (a resume waiting for a worker slot), owned by process `ownerPid`. */
   requeue(id: number, ownerPid: number): void {
     guard(this.file, `queue run ${id}`, () => this.statusOnly.run('queued', ownerPid, id));
+  }
+
+  /** Asks the process that owns a live run to pause or cancel it (see `takeControlRequests`). */
+  requestControl(id: number, signal: 'pause' | 'cancel'): void {
+    guard(this.file, `update run ${id}`, () => this.putRequest.run(signal, id));
+  }
+
+  /** Pause and cancel requests for the live runs of process `ownerPid`, cleared as they are read. */
+  takeControlRequests(ownerPid: number): { id: number; signal: 'pause' | 'cancel' }[] {
+    return guard(this.file, 'read control requests', () => {
+      return this.db.transaction(() => {
+        const found = this.requests.all(ownerPid);
+        if (found.length > 0) this.clearRequests.run(ownerPid);
+        return found;
+      }).immediate();
+    });
   }
 
   setBackend(id: number, name: string, version: string): void {

@@ -57,8 +57,12 @@ export async function resume(service: NosService, output: Output, runId: number)
 
 export async function cancel(service: NosService, output: Output, runId: number): Promise<number> {
   const summary = await service.api.cancelRun({ runId });
-  output.document({ runId, status: summary.status });
-  output.line(`run ${runId} ${summary.status}`);
+  output.document({ runId, status: summary.status, requested: summary.status === 'running' });
+  output.line(
+    summary.status === 'running'
+      ? `asked the process running run ${runId} to cancel it; it stops within seconds`
+      : `run ${runId} ${summary.status}`,
+  );
   return EXIT_OK;
 }
 
