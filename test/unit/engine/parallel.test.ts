@@ -1,0 +1,157 @@
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../src-main/engine/backend';
+import { accumulateGradients } from '../../../src-main/engine/memory';
+import {
+  DataParallelPool,
+  defaultThreadCount,
+  gradientTensors,
+  readWeights,
+  shardBounds,
+  toHostTensor,
+} from '../../../src-main/engine/parallel/pool';
+import type { HostBatch } from '../../../src-main/engine/parallel/protocol';
+import { createReplica } from './fixtures/tiny-replica';
+
+const MODULE = resolve(__dirname, 'fixtures/tiny-replica.ts');
+
+function hostBatch(n: number): HostBatch {
+  // Host copies are plain arrays, so the device tensors are disposed here rather than by tidy.
+  const x = tf.randomNormal([n, 6, 6, 2], 0, 1, 'float32', 7);
+  const labels = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => i % 3),
+    'int32',
+  );
+  const y = tf.oneHot(labels, 3);
+  const batch = { x: toHostTensor(x), y: toHostTensor(y) };
+  tf.dispose([x, labels, y]);
+  return batch;
+}
+
+function relError(a: Float32Array | Float64Array, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+describe('shardBounds', () => {
+  it.each([
+    [
+      7,
+      2,
+      [
+        [0, 4],
+        [4, 7],
+      ],
+    ],
+    [
+      6,
+      3,
+      [
+        [0, 2],
+        [2, 4],
+        [4, 6],
+      ],
+    ],
+    [
+      2,
+      2,
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    ],
+  ])('total=%i parts=%i splits contiguously and evenly', (total, parts, expected) => {
+    expect(shardBounds(total, parts)).toEqual(expected);
+  });
+});
+
+describe('DataParallelPool', () => {
+  let pool: DataParallelPool;
+
+  beforeAll(async () => {
+    await initBackend('wasm', () => undefined);
+    pool = await DataParallelPool.create({ modulePath: MODULE, config: { seed: 3 }, threads: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('defaults its thread count to the number of cores', () => {
+    expect(defaultThreadCount()).toBeGreaterThanOrEqual(1);
+    expect(pool.size).toBe(2);
+  });
+
+  it('one parallel SGD step matches a single-instance step to float rounding', async () => {
+    const local = createReplica({ seed: 3 });
+    const twin = createReplica({ seed: 3 });
+    const batch = hostBatch(7); // shards of 4 and 3: unequal shares must be weighted
+    const tensors = {
+      x: tf.tensor(batch.x.data, batch.x.shape),
+      y: tf.tensor(batch.y.data, batch.y.shape),
+    };
+
+    // Single instance: whole-batch gradient, one update.
+    const single = accumulateGradients(local.loss, local.variables, tensors, 7);
+    const before = tf.memory().numTensors;
+    // Parallel: same weights to two threads, averaged gradient, one update in this thread.
+    const parallel = await pool.gradients(readWeights(twin.variables), batch);
+    expect(parallel.threadTensors).toHaveLength(2);
+    expect(parallel.loss).toBeCloseTo(single.loss.dataSync()[0], 5);
+    single.grads.forEach((g, i) => {
+      expect(relError(parallel.grads[i], g.dataSync())).toBeLessThan(1e-5);
+    });
+
+    const lr = 0.1;
+    const update = (vars: readonly tf.Variable[], grads: readonly tf.Tensor[]) =>
+      vars.forEach((v, i) => v.assign(tf.tidy(() => tf.sub(v, tf.mul(grads[i], lr)))));
+    update(local.variables, single.grads);
+    const host = gradientTensors(parallel.grads, twin.variables);
+    update(twin.variables, host);
+    tf.dispose(host);
+    expect(tf.memory().numTensors).toBe(before); // main-thread tensor count flat
+    local.variables.forEach((v, i) => {
+      expect(relError(twin.variables[i].dataSync() as Float32Array, v.dataSync())).toBeLessThan(
+        1e-6,
+      );
+    });
+    tf.dispose([single.loss, ...single.grads, tensors.x, tensors.y]);
+    local.dispose?.();
+    twin.dispose?.();
+  });
+
+  it("keeps every thread's tensor count flat across steps, micro-batches included", async () => {
+    const replica = createReplica({ seed: 3 });
+    const weights = readWeights(replica.variables);
+    const first = await pool.gradients(weights, hostBatch(6), 2);
+    const second = await pool.gradients(weights, hostBatch(6), 2);
+    const third = await pool.gradients(weights, hostBatch(6));
+    expect(second.threadTensors).toEqual(first.threadTensors);
+    expect(third.threadTensors).toEqual(first.threadTensors);
+    // Same weights, same batch: micro-batching inside a thread does not change the gradient.
+    third.grads.forEach((g, i) => expect(relError(g, first.grads[i])).toBeLessThan(1e-5));
+    replica.dispose?.();
+  });
+
+  it('refuses weights that do not match the replica', async () => {
+    await expect(pool.gradients([new Float32Array(3)], hostBatch(2))).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+  });
+
+  it('reports a replica module without createReplica as an error, not a hang', async () => {
+    await expect(
+      DataParallelPool.create({
+        modulePath: resolve(__dirname, 'parallel.test.ts'),
+        config: {},
+        threads: 1,
+      }),
+    ).rejects.toMatchObject({ code: expect.any(String) });
+  });
+});
