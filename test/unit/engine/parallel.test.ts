@@ -11,8 +11,14 @@ import {
   shardBounds,
   toHostTensor,
 } from '../../../src-main/engine/parallel/pool';
-import type { HostBatch } from '../../../src-main/engine/parallel/protocol';
+import type { HostBatch, Replica, ReplicaLoss } from '../../../src-main/engine/parallel/protocol';
 import { createReplica } from './fixtures/tiny-replica';
+
+/** The replica's loss alone (its metrics are disposed by the caller's tidy). */
+const lossOf = (r: Replica) => (b: Readonly<Record<string, tf.Tensor>>) => {
+  const out: ReplicaLoss = r.loss(b);
+  return out instanceof tf.Tensor ? out : out.loss;
+};
 
 const MODULE = resolve(__dirname, 'fixtures/tiny-replica.ts');
 
@@ -98,19 +104,36 @@ describe('DataParallelPool', () => {
     };
 
     // Single instance: whole-batch gradient, one update.
-    const single = accumulateGradients(local.loss, local.variables, tensors, 7);
+    const stateBefore = readWeights(twin.state ?? []);
+    const single = accumulateGradients(lossOf(local), local.variables, tensors, 7);
     const before = tf.memory().numTensors;
     // Parallel: same weights to two threads, averaged gradient, one update in this thread.
-    const parallel = await pool.gradients(readWeights(twin.variables), batch);
+    const parallel = await pool.gradients(readWeights(twin.variables), batch, null, stateBefore);
     expect(parallel.threadTensors).toHaveLength(2);
     expect(parallel.loss).toBeCloseTo(single.loss.dataSync()[0], 5);
     single.grads.forEach((g, i) => {
       expect(relError(parallel.grads[i], g.dataSync())).toBeLessThan(1e-5);
     });
+    // The running mean is linear in the batch, so the shard-weighted mean equals the whole
+    // batch's update; top-1 is the share of hits over all 7 samples.
+    const localState = local.state ?? [];
+    expect(localState).toHaveLength(1);
+    expect(relError(parallel.state[0], localState[0].dataSync())).toBeLessThan(1e-6);
+    expect(Array.from(parallel.state[0]).some((v) => v !== 0)).toBe(true);
+    const top1 = tf.tidy(() => {
+      const out = local.loss(tensors);
+      return out instanceof tf.Tensor ? -1 : out.metrics.top1.dataSync()[0];
+    });
+    expect(parallel.metrics.top1).toBeCloseTo(top1, 6);
 
     const lr = 0.1;
+    // assign() takes its own reference to the new value, so the value itself is disposed.
     const update = (vars: readonly tf.Variable[], grads: readonly tf.Tensor[]) =>
-      vars.forEach((v, i) => v.assign(tf.tidy(() => tf.sub(v, tf.mul(grads[i], lr)))));
+      vars.forEach((v, i) => {
+        const next = tf.tidy(() => tf.sub(v, tf.mul(grads[i], lr)));
+        v.assign(next);
+        next.dispose();
+      });
     update(local.variables, single.grads);
     const host = gradientTensors(parallel.grads, twin.variables);
     update(twin.variables, host);
@@ -129,9 +152,10 @@ describe('DataParallelPool', () => {
   it("keeps every thread's tensor count flat across steps, micro-batches included", async () => {
     const replica = createReplica({ seed: 3 });
     const weights = readWeights(replica.variables);
-    const first = await pool.gradients(weights, hostBatch(6), 2);
-    const second = await pool.gradients(weights, hostBatch(6), 2);
-    const third = await pool.gradients(weights, hostBatch(6));
+    const state = readWeights(replica.state ?? []);
+    const first = await pool.gradients(weights, hostBatch(6), 2, state);
+    const second = await pool.gradients(weights, hostBatch(6), 2, state);
+    const third = await pool.gradients(weights, hostBatch(6), null, state);
     expect(second.threadTensors).toEqual(first.threadTensors);
     expect(third.threadTensors).toEqual(first.threadTensors);
     // Same weights, same batch: micro-batching inside a thread does not change the gradient.
@@ -139,16 +163,22 @@ describe('DataParallelPool', () => {
     replica.dispose?.();
   });
 
-  it('refuses weights that do not match the replica', async () => {
+  it('refuses weights or state that do not match the replica', async () => {
     await expect(pool.gradients([new Float32Array(3)], hostBatch(2))).rejects.toMatchObject({
       code: 'INTERNAL',
     });
+    const replica = createReplica({ seed: 3 });
+    await expect(
+      pool.gradients(readWeights(replica.variables), hostBatch(2), null, []),
+    ).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('State') });
+    replica.dispose?.();
   });
 
   it('reports a replica module without createReplica as an error, not a hang', async () => {
     await expect(
       DataParallelPool.create({
-        modulePath: resolve(__dirname, 'parallel.test.ts'),
+        // A module that exists but exports no createReplica.
+        modulePath: resolve(__dirname, '../../../src-main/engine/parallel/protocol.ts'),
         config: {},
         threads: 1,
       }),
