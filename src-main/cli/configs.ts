@@ -22,9 +22,9 @@ export interface ConfigFlags {
 const FLAG_FIELDS: Readonly<Record<RunKind, readonly ('seed' | 'space' | 'backend')[]>> = {
   search: ['seed', 'space', 'backend'],
   teacher: ['seed'],
-  evaluation: ['seed'],
-  'random-baseline': ['seed', 'space'],
-  'op-study': ['seed'],
+  evaluation: ['seed', 'backend'],
+  'random-baseline': ['seed', 'space', 'backend'],
+  'op-study': ['seed', 'backend'],
 };
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -36,7 +36,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
     const missing = (err as { code?: string }).code === 'ENOENT';
     throw new NosError(
       missing ? 'NOT_FOUND' : 'BAD_INPUT',
-      missing ? `Config file ${file} does not exist.` : `Cannot read config file ${file}: ${(err as Error).message}`,
+      missing
+        ? `Config file ${file} does not exist.`
+        : `Cannot read config file ${file}: ${(err as Error).message}`,
       'Pass --config with the path of a JSON file (see docs/search.md for its fields).',
       { file },
     );

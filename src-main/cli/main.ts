@@ -16,8 +16,17 @@ export async function runCli(args: string[], streams?: CliStreams): Promise<numb
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are not failures; every other parse error is bad input.
-      return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+      // Help and version are not failures; every other parse error is bad input. Commander has
+      // printed the message; --json still gets its one document.
+      if (err.exitCode === 0) return EXIT_OK;
+      new Output(args.includes('--json'), streams).document({
+        error: {
+          code: 'BAD_INPUT',
+          message: err.message.replace(/^error: /, ''),
+          hint: 'Run with --help for usage.',
+        },
+      });
+      return EXIT_BAD_INPUT;
     }
     new Output(args.includes('--json'), streams).error(err);
     return exitCodeFor(err);

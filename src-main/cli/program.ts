@@ -26,13 +26,18 @@ function integer(what: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${what} must be an integer >= ${min}; received ${JSON.stringify(value)}.`);
+      throw new InvalidArgumentError(
+        `${what} must be an integer >= ${min}; received ${JSON.stringify(value)}.`,
+      );
     }
     return n;
   };
 }
 
 const runId = integer('A run id', 1);
+/** Every kind but `teacher` has a backend field (a teacher run picks `auto`; see `nos doctor`). */
+const backendOption = () =>
+  new Option('--backend <name>', 'compute backend (see `nos doctor`)').choices(BACKEND_NAMES);
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface ProgramHooks {
@@ -44,7 +49,10 @@ export interface ProgramHooks {
 export function buildProgram(hooks: ProgramHooks): Command {
   const program = new Command('nos')
     .description('NOS Studio: neural operator search on TensorFlow.js')
-    .option('--data-dir <dir>', 'data directory (default: NOS_STUDIO_HOME or the per-user app-data folder)')
+    .option(
+      '--data-dir <dir>',
+      'data directory (default: NOS_STUDIO_HOME or the per-user app-data folder)',
+    )
     .option('--json', 'print one JSON document with the result on stdout')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -59,19 +67,27 @@ export function buildProgram(hooks: ProgramHooks): Command {
 
   /** Wraps a command body: output for its flags, a session on its data directory. */
   const withService =
-    <A extends unknown[]>(body: (service: NosService, output: Output, ...args: A) => Promise<number>) =>
+    <A extends unknown[]>(
+      body: (service: NosService, output: Output, ...args: A) => Promise<number>,
+    ) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const flags = cmd.optsWithGlobals<GlobalFlags>();
       const output = new Output(flags.json === true, hooks.streams);
       const passed = args.slice(0, -1) as A;
-      hooks.setExitCode(await withSession(flags.dataDir, (service) => body(service, output, ...passed)));
+      hooks.setExitCode(
+        await withSession(flags.dataDir, (service) => body(service, output, ...passed)),
+      );
     };
 
   const trainingOptions = (cmd: Command, kind: string) =>
     cmd
       .option('--dataset <name>', 'dataset id or name (default: the bundled Fashion-MNIST sample)')
-      .addOption(new Option('--preset <name>', 'settings to start from').choices(PRESET_NAMES).default('quick'))
+      .addOption(
+        new Option('--preset <name>', 'settings to start from')
+          .choices(PRESET_NAMES)
+          .default('quick'),
+      )
       .option('--config <file>', 'JSON file of settings laid over the preset')
       .option('--seed <n>', 'random seed', integer('--seed', 0))
       .option('--name <name>', `a name for the ${kind} in the run list`)
@@ -83,35 +99,65 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .description('import CIFAR-10/100, MNIST/Fashion-MNIST (IDX) or an image folder')
     .option('--format <format>', 'cifar10, cifar100, mnist, fashion-mnist, image-folder or auto')
     .option('--name <name>', 'display name (also gives the id)')
-    .action(withService((s, o, path: string, f: datasets.ImportFlags) => datasets.importData(s, o, path, f)));
-  ds.command('list').description('list imported datasets').action(withService((s, o) => datasets.list(s, o)));
-  ds.command('show <id>').description('one dataset: classes and counts').action(withService((s, o, id: string) => datasets.show(s, o, id)));
-  ds.command('delete <id>').description('delete a dataset and its files').action(withService((s, o, id: string) => datasets.remove(s, o, id)));
+    .action(
+      withService((s, o, path: string, f: datasets.ImportFlags) =>
+        datasets.importData(s, o, path, f),
+      ),
+    );
+  ds.command('list')
+    .description('list imported datasets')
+    .action(withService((s, o) => datasets.list(s, o)));
+  ds.command('show <id>')
+    .description('one dataset: classes and counts')
+    .action(withService((s, o, id: string) => datasets.show(s, o, id)));
+  ds.command('delete <id>')
+    .description('delete a dataset and its files')
+    .action(withService((s, o, id: string) => datasets.remove(s, o, id)));
 
   // --- training runs -------------------------------------------------------------------------
   const teacher = program.command('teacher').description('teacher networks');
-  trainingOptions(teacher.command('train').description('train a teacher network'), 'teacher run').action(
-    withService((s, o, f: train.TrainFlags) => train.teacherTrain(s, o, f)),
-  );
+  trainingOptions(
+    teacher.command('train').description('train a teacher network'),
+    'teacher run',
+  ).action(withService((s, o, f: train.TrainFlags) => train.teacherTrain(s, o, f)));
 
-  trainingOptions(program.command('search').description('search a cell architecture (NOS)'), 'search')
+  trainingOptions(
+    program.command('search').description('search a cell architecture (NOS)'),
+    'search',
+  )
     .addOption(new Option('--space <space>', 'search space').choices(SEARCH_SPACE_NAMES))
-    .addOption(new Option('--backend <name>', 'compute backend').choices(BACKEND_NAMES))
+    .addOption(backendOption())
     .option('--teacher <runId>', 'guide the search with this stored teacher run', runId)
-    .action(withService((s, o, f: train.TrainFlags & { teacher?: number }) => train.search(s, o, f)));
+    .action(
+      withService((s, o, f: train.TrainFlags & { teacher?: number }) => train.search(s, o, f)),
+    );
 
-  trainingOptions(program.command('evaluate').description('train a searched or given cell from scratch'), 'evaluation')
+  trainingOptions(
+    program.command('evaluate').description('train a searched or given cell from scratch'),
+    'evaluation',
+  )
     .option('--run <searchId>', 'the search run whose genotype to evaluate', runId)
-    .option('--genotype <file|name>', 'a genotype file, or a published genotype (darts-v1, darts-v2)')
+    .option(
+      '--genotype <file|name>',
+      'a genotype file, or a published genotype (darts-v1, darts-v2)',
+    )
+    .addOption(backendOption())
     .action(withService((s, o, f: train.EvaluateFlags) => train.evaluate(s, o, f)));
 
-  trainingOptions(program.command('random-baseline').description('evaluate random cells from a space'), 'baseline')
+  trainingOptions(
+    program.command('random-baseline').description('evaluate random cells from a space'),
+    'baseline',
+  )
     .addOption(new Option('--space <space>', 'search space').choices(SEARCH_SPACE_NAMES))
+    .addOption(backendOption())
     .action(withService((s, o, f: train.TrainFlags) => train.randomBaseline(s, o, f)));
 
-  trainingOptions(program.command('op-study').description('the self-calibration operation study'), 'op study').action(
-    withService((s, o, f: train.TrainFlags) => train.opStudy(s, o, f)),
-  );
+  trainingOptions(
+    program.command('op-study').description('the self-calibration operation study'),
+    'op study',
+  )
+    .addOption(backendOption())
+    .action(withService((s, o, f: train.TrainFlags) => train.opStudy(s, o, f)));
 
   // --- run history ---------------------------------------------------------------------------
   const rs = program.command('runs').description('the run history');
@@ -122,7 +168,9 @@ export function buildProgram(hooks: ProgramHooks): Command {
     .option('--dataset <id>', 'runs on this dataset')
     .option('--tag <tag>', 'runs with this tag')
     .option('--text <text>', 'runs whose name, note or tags contain this')
-    .addOption(new Option('--sort <field>', 'sort by').choices(RUN_SORT_FIELDS).default('createdAt'))
+    .addOption(
+      new Option('--sort <field>', 'sort by').choices(RUN_SORT_FIELDS).default('createdAt'),
+    )
     .option('--asc', 'ascending order')
     .option('--offset <n>', 'skip this many', integer('--offset', 0))
     .option('--limit <n>', 'show at most this many', integer('--limit', 1), 50)
@@ -132,21 +180,54 @@ export function buildProgram(hooks: ProgramHooks): Command {
         return runs.list(s, o, { ...rest, sortBy: sort, sortDir: asc ? 'asc' : 'desc' });
       }),
     );
-  rs.command('show <runId>').description('one run in detail').action(withService((s, o, id: string) => runs.show(s, o, runId(id))));
-  rs.command('resume <runId>').description('continue a paused, interrupted or failed run').action(withService((s, o, id: string) => runs.resume(s, o, runId(id))));
-  rs.command('cancel <runId>').description('cancel a queued or paused run').action(withService((s, o, id: string) => runs.cancel(s, o, runId(id))));
-  rs.command('delete <runId>').description('delete a run and its files').action(withService((s, o, id: string) => runs.remove(s, o, runId(id))));
-  rs.command('compare <runIds...>').description('runs side by side').action(withService((s, o, ids: string[]) => runs.compare(s, o, ids.map(runId))));
+  rs.command('show')
+    .description('one run in detail')
+    .argument('<runId>', 'run id', runId)
+    .action(withService((s, o, id: number) => runs.show(s, o, id)));
+  rs.command('resume')
+    .description('continue a paused, interrupted or failed run')
+    .argument('<runId>', 'run id', runId)
+    .action(withService((s, o, id: number) => runs.resume(s, o, id)));
+  rs.command('cancel')
+    .description('cancel a queued, running or paused run')
+    .argument('<runId>', 'run id', runId)
+    .action(withService((s, o, id: number) => runs.cancel(s, o, id)));
+  rs.command('delete')
+    .description('delete a run and its files')
+    .argument('<runId>', 'run id', runId)
+    .action(withService((s, o, id: number) => runs.remove(s, o, id)));
+  rs.command('compare')
+    .description('runs side by side')
+    .argument('<runIds...>', 'run ids', (value: string, previous: number[] = []) => [
+      ...previous,
+      runId(value),
+    ])
+    .action(withService((s, o, ids: number[]) => runs.compare(s, o, ids)));
 
   // --- exports and system --------------------------------------------------------------------
   const ex = program.command('export').description('export results of a run');
-  ex.command('genotype <runId>')
+  ex.command('genotype')
+    .description("write a run's final genotype (NOS JSON, or DARTS text for darts-space runs)")
+    .argument('<runId>', 'run id', runId)
     .requiredOption('-o, --output <path>', 'file to write')
-    .option('--format <format>', 'json (NOS genotype) or darts (text form); default from the extension')
-    .action(withService((s, o, id: string, f: { output: string; format?: string }) => system.exportGenotype(s, o, runId(id), f.output, f.format)));
-  ex.command('weights <runId>')
+    .option(
+      '--format <format>',
+      'json (NOS genotype) or darts (text form); default from the extension',
+    )
+    .action(
+      withService((s, o, id: number, f: { output: string; format?: string }) =>
+        system.exportGenotype(s, o, id, f.output, f.format),
+      ),
+    );
+  ex.command('weights')
+    .description("write a run's trained network as a TensorFlow.js model")
+    .argument('<runId>', 'run id', runId)
     .requiredOption('-o, --output <dir>', 'folder to write model.json and weights into')
-    .action(withService((s, o, id: string, f: { output: string }) => system.exportWeights(s, o, runId(id), f.output)));
+    .action(
+      withService((s, o, id: number, f: { output: string }) =>
+        system.exportWeights(s, o, id, f.output),
+      ),
+    );
 
   program
     .command('serve')
@@ -158,7 +239,10 @@ export function buildProgram(hooks: ProgramHooks): Command {
       hooks.setExitCode(await system.serve(resolveDataDir(flags.dataDir), output, f.port));
     });
 
-  program.command('doctor').description('which compute backends work here, and how to fix the others').action(withService((s, o) => system.doctor(s, o)));
+  program
+    .command('doctor')
+    .description('which compute backends work here, and how to fix the others')
+    .action(withService((s, o) => system.doctor(s, o)));
 
   return program;
 }

@@ -4,8 +4,8 @@
  * (canonical.ts). On any failure the temporary folder is removed: nothing is registered, nothing
  * existing is overwritten.
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import {
   ImportOptionsSchema,
   ImportRequestSchema,
@@ -14,7 +14,13 @@ import {
   type StoredFormat,
 } from '../contract/datasets';
 import { NosError } from '../contract/errors';
-import { CanonicalBuilder, type ExistingChecksums, type ImportedContent } from './canonical';
+import {
+  CanonicalBuilder,
+  META_FILE,
+  readMeta,
+  type ExistingChecksums,
+  type ImportedContent,
+} from './canonical';
 import { asNosError, withFile } from './fs-errors';
 import { importCifar, looksLikeCifar } from './importers/cifar';
 import { importIdx, looksLikeIdx } from './importers/idx';
@@ -73,6 +79,28 @@ export function detectFormat(path: string): StoredFormat {
   );
 }
 
+/**
+ * The usual way to import the same data twice is the same command again: say so plainly,
+ * before reading anything, rather than only that the name is taken.
+ */
+function refuseSameSource(destRoot: string, id: string, path: string): void {
+  const dir = join(destRoot, id);
+  if (!existsSync(join(dir, META_FILE))) return;
+  let source: string;
+  try {
+    source = readMeta(dir).source;
+  } catch {
+    return; // An unreadable meta.json: the builder's name check reports the taken folder.
+  }
+  if (resolve(source) !== path) return;
+  throw new NosError(
+    'CONFLICT',
+    `${path} is already imported as dataset "${id}".`,
+    `Use it as it is (--dataset ${id}), or delete it first (\`nos datasets delete ${id}\`) to import it again.`,
+    { file: path, existing: id },
+  );
+}
+
 async function runImporter(
   builder: CanonicalBuilder,
   format: StoredFormat,
@@ -120,6 +148,7 @@ export async function importDataset(
   const id = opts.id ?? slugify(name);
 
   withFile(destRoot, 'write', () => mkdirSync(destRoot, { recursive: true }));
+  refuseSameSource(destRoot, id, path);
   const builder = new CanonicalBuilder(destRoot, id);
   try {
     const content = await runImporter(builder, format, path, request, opts);

@@ -10,6 +10,8 @@ import type { NosService } from '../../api/service';
 import { bundledSampleSource } from '../../data';
 import type { ApiPayload as Payload } from '../../contract/api';
 import { NosError } from '../../contract/errors';
+import type { GenotypeToEvaluate } from '../../contract/evaluation';
+import { resolveGenotype } from '../../evaluation/genotype-source';
 import { configFromFlags, type ConfigFlags } from '../configs';
 import { follow } from '../follow';
 import type { Output } from '../output';
@@ -28,7 +30,9 @@ export async function datasetFor(
 ): Promise<string> {
   const datasets = await service.api.listDatasets();
   if (name !== undefined) {
-    const found = datasets.find((d) => d.id === name) ?? datasets.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    const found =
+      datasets.find((d) => d.id === name) ??
+      datasets.find((d) => d.name.toLowerCase() === name.toLowerCase());
     if (found) return found.id;
     throw new NosError(
       'NOT_FOUND',
@@ -52,7 +56,13 @@ export async function teacherTrain(service: NosService, output: Output, flags: T
   const config = configFromFlags('teacher', flags);
   const dataset = await datasetFor(service, output, flags.dataset);
   return follow(service, output, async () => {
-    return (await service.api.startTeacher({ dataset, config: config as Payload<'startTeacher'>['config'], ...labels(flags) })).runId;
+    return (
+      await service.api.startTeacher({
+        dataset,
+        config: config as Payload<'startTeacher'>['config'],
+        ...labels(flags),
+      })
+    ).runId;
   });
 }
 
@@ -84,9 +94,12 @@ export interface EvaluateFlags extends TrainFlags {
 }
 
 /** `--genotype` is a file when one exists at that path, else the name of a published genotype. */
-function genotypeSource(flags: EvaluateFlags): Record<string, unknown> {
+function genotypeSource(flags: EvaluateFlags): GenotypeToEvaluate | { from: 'run' } {
   if (flags.run !== undefined && flags.genotype !== undefined) {
-    throw new NosError('BAD_INPUT', 'Pass either --run SEARCH_ID or --genotype FILE|NAME, not both.');
+    throw new NosError(
+      'BAD_INPUT',
+      'Pass either --run SEARCH_ID or --genotype FILE|NAME, not both.',
+    );
   }
   if (flags.run !== undefined) return { from: 'run' };
   if (flags.genotype === undefined) {
@@ -97,7 +110,25 @@ function genotypeSource(flags: EvaluateFlags): Record<string, unknown> {
     );
   }
   const path = resolve(flags.genotype);
-  return existsSync(path) ? { from: 'file', path } : { from: 'published', name: flags.genotype };
+  const source: GenotypeToEvaluate = existsSync(path)
+    ? { from: 'file', path }
+    : { from: 'published', name: flags.genotype };
+  // Read it now: an unknown name or a malformed file is bad input, refused before a run exists.
+  try {
+    resolveGenotype(source, null);
+  } catch (err) {
+    if (err instanceof NosError) {
+      if (source.from !== 'file') throw err;
+      throw new NosError(err.code, `${path}: ${err.message}`, err.hint, { file: path });
+    }
+    throw new NosError(
+      'BAD_INPUT',
+      `Cannot read the genotype in ${path}: ${(err as Error).message}`,
+      'Pass a NOS genotype JSON file, a DARTS Genotype(...) text file, or darts-v1 / darts-v2.',
+      { file: path },
+    );
+  }
+  return source;
 }
 
 export async function evaluate(service: NosService, output: Output, flags: EvaluateFlags) {
@@ -124,7 +155,9 @@ export async function randomBaseline(service: NosService, output: Output, flags:
   return follow(service, output, async () => {
     const started = await service.api.startRandomBaseline({
       dataset,
-      config: config as Payload<'startRandomBaseline'>['config'], ...labels(flags) });
+      config: config as Payload<'startRandomBaseline'>['config'],
+      ...labels(flags),
+    });
     return started.runId;
   });
 }
@@ -135,7 +168,9 @@ export async function opStudy(service: NosService, output: Output, flags: TrainF
   return follow(service, output, async () => {
     const started = await service.api.startOpStudy({
       dataset,
-      config: config as Payload<'startOpStudy'>['config'], ...labels(flags) });
+      config: config as Payload<'startOpStudy'>['config'],
+      ...labels(flags),
+    });
     return started.runId;
   });
 }

@@ -102,10 +102,13 @@ export function findIdxFiles(dir: string): Map<string, string> {
   return found;
 }
 
-/** True when `dir` looks like an IDX dataset folder. */
+/**
+ * True when `dir` holds IDX files of the MNIST family. One is enough: the importer then names
+ * the files that are missing, which says more than "unrecognised format".
+ */
 export function looksLikeIdx(dir: string): boolean {
   try {
-    return findIdxFiles(dir).size === 4;
+    return findIdxFiles(dir).size > 0;
   } catch {
     return false;
   }

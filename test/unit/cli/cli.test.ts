@@ -43,7 +43,12 @@ describe('nos search', () => {
     expect(first.stderr).toMatch(/importing the bundled sample/);
     expect(first.code).toBe(0);
     const doc = JSON.parse(first.stdout);
-    expect(doc).toMatchObject({ runId: 1, kind: 'search', status: 'completed', dataset: 'fashion-mnist-sample' });
+    expect(doc).toMatchObject({
+      runId: 1,
+      kind: 'search',
+      status: 'completed',
+      dataset: 'fashion-mnist-sample',
+    });
     expect(doc.genotype).toMatchObject({ version: 1, space: 'darts', normal: expect.any(Array) });
 
     const second = await nos(['search', '--preset', 'smoke', '--seed', '3', '--tag', 'again']);
@@ -58,7 +63,10 @@ describe('nos search', () => {
 
   it.each([
     [['--config', 'missing.json'], /Config file .*missing.json does not exist/],
-    [['--config', 'CONFIG:{"space":"nas"}'], /space: .*expected one of .*nos.*received "nas"|space: .*"nas"/],
+    [
+      ['--config', 'CONFIG:{"space":"nas"}'],
+      /space: .*expected one of .*nos.*received "nas"|space: .*"nas"/,
+    ],
     [['--config', 'CONFIG:{"batch": 8, }'], /is not valid JSON/],
     [['--config', 'CONFIG:[1]'], /must hold a JSON object/],
     [['--dataset', 'cifar-11'], /No dataset named "cifar-11"/],
@@ -80,7 +88,10 @@ describe('nos search', () => {
   });
 
   it('reports bad input as a JSON error document with --json', async () => {
-    const result = await nos(['search', '--dataset', 'nope', '--json'], join(tmp.dir, 'json-error'));
+    const result = await nos(
+      ['search', '--dataset', 'nope', '--json'],
+      join(tmp.dir, 'json-error'),
+    );
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
@@ -91,7 +102,9 @@ describe('nos runs and export', () => {
     const list = JSON.parse((await nos(['runs', 'list', '--kind', 'search', '--json'])).stdout);
     expect(list.runs.map((r: { id: number }) => r.id)).toEqual([2, 1]);
     const table = await nos(['runs', 'list', '--sort', 'id', '--asc']);
-    expect(table.stdout.split('\n')[2]).toMatch(/^\s*1\s+search\s+completed\s+fashion-mnist-sample/);
+    expect(table.stdout.split('\n')[2]).toMatch(
+      /^\s*1\s+search\s+completed\s+fashion-mnist-sample/,
+    );
 
     const compare = JSON.parse((await nos(['runs', 'compare', '1', '2', '--json'])).stdout);
     expect(compare.rows).toHaveLength(2);
@@ -105,7 +118,9 @@ describe('nos runs and export', () => {
 
     const resume = await nos(['runs', 'resume', '1']);
     expect(resume.code).toBe(2);
-    expect(resume.stderr).toMatch(/Run 1 is completed; only paused, interrupted, failed runs can be resumed/);
+    expect(resume.stderr).toMatch(
+      /Run 1 is completed; only paused, interrupted, failed runs can be resumed/,
+    );
 
     expect((await nos(['runs', 'delete', '2'])).code).toBe(0);
     expect((await nos(['runs', 'show', '2'])).code).toBe(2);
@@ -118,15 +133,70 @@ describe('nos runs and export', () => {
   });
 });
 
+describe('nos evaluate and argument checks', () => {
+  it('refuses an unknown published genotype or a malformed genotype file before a run exists', async () => {
+    const dataDir = join(tmp.dir, 'evaluate-bad');
+    const unknown = await nos(['evaluate', '--preset', 'smoke', '--genotype', 'darts-v9'], dataDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /No published genotype named "darts-v9": expected one of darts-v1, darts-v2/,
+    );
+    const file = join(tmp.dir, 'broken-genotype.json');
+    writeFileSync(file, '{"version": 1, "space": "nas"}');
+    const malformed = await nos(['evaluate', '--preset', 'smoke', '--genotype', file], dataDir);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain(`${file}: Invalid genotype: space`);
+    expect(JSON.parse((await nos(['runs', 'list', '--json'], dataDir)).stdout).total).toBe(0);
+  });
+
+  it('evaluates a published genotype on the chosen backend', async () => {
+    const dataDir = join(tmp.dir, 'evaluate');
+    const result = await nos(
+      ['evaluate', '--preset', 'smoke', '--genotype', 'darts-v2', '--backend', 'cpu', '--json'],
+      dataDir,
+    );
+    expect(result.code).toBe(0);
+    const run = JSON.parse(
+      (await nos(['runs', 'show', String(JSON.parse(result.stdout).runId), '--json'], dataDir))
+        .stdout,
+    );
+    expect(run).toMatchObject({ kind: 'evaluation', status: 'completed' });
+    expect(run.config).toMatchObject({
+      backend: 'cpu',
+      genotype: { from: 'published', name: 'darts-v2' },
+    });
+  });
+
+  it('names a malformed run id, and gives the --json document for it', async () => {
+    const plain = await nos(['runs', 'show', 'abc']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(
+      /'abc' is invalid for argument 'runId'\. A run id must be an integer >= 1/,
+    );
+    const json = await nos(['runs', 'compare', '1', 'x', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'BAD_INPUT', message: expect.stringContaining('"x"') },
+    });
+  });
+});
+
 describe('bin/nos.js', () => {
-  const env = (modules: Record<string, string>) => ({ ...process.env, [JOB_MODULES_ENV]: JSON.stringify(modules) });
+  const env = (modules: Record<string, string>) => ({
+    ...process.env,
+    [JOB_MODULES_ENV]: JSON.stringify(modules),
+  });
 
   it('exits 1 with the error and hint when the run fails, and 0 for help', () => {
     const dataDir = join(tmp.dir, 'data');
-    const failed = spawnSync(process.execPath, [BIN, 'search', '--preset', 'smoke', '--json', '--data-dir', dataDir], {
-      env: env({ search: FAILING }),
-      encoding: 'utf8',
-    });
+    const failed = spawnSync(
+      process.execPath,
+      [BIN, 'search', '--preset', 'smoke', '--json', '--data-dir', dataDir],
+      {
+        env: env({ search: FAILING }),
+        encoding: 'utf8',
+      },
+    );
     expect(failed.status).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({
       status: 'failed',
@@ -136,6 +206,8 @@ describe('bin/nos.js', () => {
 
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
-    expect(help.stdout).toMatch(/datasets[\s\S]*search[\s\S]*runs[\s\S]*export[\s\S]*serve[\s\S]*doctor/);
+    expect(help.stdout).toMatch(
+      /datasets[\s\S]*search[\s\S]*runs[\s\S]*export[\s\S]*serve[\s\S]*doctor/,
+    );
   });
 });

@@ -168,6 +168,13 @@ describe('importDataset refuses IDX files that are wrong', () => {
     await expectRefused({ format: 'mnist', path: dir }, 'BAD_INPUT', 'no test-labels file');
   });
 
+  it('a missing file of the four, with the format detected (auto)', async () => {
+    const dir = writeIdxFolder(join(tmp.path, 'm'), 20, 10, true);
+    const { rmSync } = await import('node:fs');
+    rmSync(join(dir, 'train-images-idx3-ubyte.gz'));
+    await expectRefused({ format: 'auto', path: dir }, 'BAD_INPUT', 'no train-images file');
+  });
+
   it('a gzip stream that is not gzip-wrapped IDX (plain garbage)', async () => {
     const dir = writeIdxFolder(join(tmp.path, 'm'), 20, 10, true);
     writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(Buffer.from('hello world')));

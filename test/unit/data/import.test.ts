@@ -296,6 +296,20 @@ describe('importDataset: duplicates and names', () => {
     expect(readdirSync(dest)).toEqual(['first']);
   });
 
+  it('says that the same folder is already imported when the same import runs again', async () => {
+    const dir = writeIdxFolder(join(tmp.path, 'm'), 10, 5);
+    await importDataset({ format: 'mnist', path: dir, name: 'once' }, dest);
+    const before = readFileSync(join(dest, 'once', 'meta.json'), 'utf8');
+    const again = importDataset({ format: 'auto', path: dir, name: 'once' }, dest);
+    await expect(again).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `${dir} is already imported as dataset "once".`,
+      hint: expect.stringContaining('nos datasets delete once'),
+    });
+    expect(readdirSync(dest)).toEqual(['once']);
+    expect(readFileSync(join(dest, 'once', 'meta.json'), 'utf8')).toBe(before);
+  });
+
   it('never overwrites an existing dataset folder of the same id', async () => {
     const dir = writeIdxFolder(join(tmp.path, 'm'), 10, 5);
     const first = await importDataset({ format: 'mnist', path: dir, name: 'same' }, dest);
