@@ -17,6 +17,7 @@ import {
 import { METRIC } from '../contract/metrics';
 import { initBackend } from '../engine';
 import { Random } from '../nn/random';
+import { countMultAdds } from '../nos/complexity';
 import type { JobRunner, JobResult } from '../training/job';
 import type { RunContext } from '../training/run-context';
 import {
@@ -28,7 +29,6 @@ import {
   stepSchedule,
   throwIfStopped,
 } from './job-support';
-import { measureMultAdds } from './mult-adds';
 import { OpStudyNet } from './op-study-net';
 import { trainClassifier, type TrainerMeta, type TrainSchedule } from './trainer';
 import type { CheckpointData } from '../training/checkpoint';
@@ -108,7 +108,7 @@ async function runStudy(
       stages: config.stages,
     });
     try {
-      const multAdds = await measureMultAdds((x) => net.forward(x, false).logits, [h, w, c]);
+      const multAdds = countMultAdds((x) => net.forward(x, false).logits, [h, w, c]);
       const params = net.paramCount();
       ctx.log.info(
         `Op study ${i + 1}/${config.variants.length}: ${variant}, ${params} parameters.`,

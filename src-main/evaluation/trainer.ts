@@ -211,6 +211,8 @@ export async function trainClassifier<E>(req: TrainRequest<E>): Promise<TrainOut
       optimizer.lr = schedule.lrAt(epoch);
       req.setDropPath?.(schedule.dropPathAt?.(epoch) ?? 0);
       for (; step < data.stepsPerEpoch; step++) {
+        // A pause or cancel request arrives as a message: give the event loop a turn first.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const signal = ctx.control();
         if (signal === 'pause') {
           save();
