@@ -16,6 +16,21 @@ import { workerErrorData } from './worker-errors';
 
 let control: ControlSignal = 'run';
 
+/**
+ * The parent when this worker started. A training step on wasm never yields to the event loop,
+ * so the IPC channel's `disconnect` event is not seen while a run trains; a parent that died
+ * shows instead as a new parent process id (the orphan is re-parented). Read at every step.
+ */
+const parentPid = process.ppid;
+
+/**
+ * Exits when the parent is gone: nobody would store our reports, and checkpoints written now
+ * would be newer than the store knows, racing a resumed worker on the same run folder.
+ */
+function exitIfOrphaned(): void {
+  if (process.ppid !== parentPid || !process.connected) process.exit(3);
+}
+
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
@@ -40,7 +55,10 @@ function ipcRunContext(spec: JobSpec): RunContext {
     genotype: (epoch, genotype, final) => post({ type: 'genotype', epoch, genotype, final }),
     checkpoint: (path, epoch, step) => post({ type: 'checkpoint', path, epoch, step }),
     artifact: (kind, path) => post({ type: 'artifact', kind, path }),
-    control: () => control,
+    control: () => {
+      exitIfOrphaned();
+      return control;
+    },
   };
 }
 
@@ -82,7 +100,9 @@ async function runJob(spec: JobSpec, modulePath: string | null): Promise<void> {
 
 function main(): void {
   if (!process.send) {
-    process.stderr.write('worker-entry: start this file with child_process.fork (no IPC channel)\n');
+    process.stderr.write(
+      'worker-entry: start this file with child_process.fork (no IPC channel)\n',
+    );
     process.exit(2);
   }
   let started = false;

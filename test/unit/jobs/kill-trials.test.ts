@@ -23,7 +23,12 @@ const SEED = Number(process.env.NOS_KILL_SEED ?? 20261203);
 const SUBJECT = process.env.NOS_KILL_SUBJECT ?? 'tiny';
 const SMOKE = SUBJECT === 'smoke-search';
 const TRIALS_TIMEOUT_MS = SMOKE ? 4 * 3_600_000 : 120_000;
-const CONFIG = tinyConfig({ epochs: 2, stepsPerEpoch: 5, checkpointEverySteps: 2, stepDelayMs: 15 });
+const CONFIG = tinyConfig({
+  epochs: 2,
+  stepsPerEpoch: 5,
+  checkpointEverySteps: 2,
+  stepDelayMs: 15,
+});
 
 let tmp: ReturnType<typeof tempDir>;
 let store: Store;
@@ -51,25 +56,28 @@ async function smokeSearchSubject(): Promise<KillSubject> {
   };
 }
 
-beforeAll(async () => {
-  tmp = tempDir('nos-kill-');
-  store = openStore(tmp.dir);
-  if (SMOKE) {
-    queue = new JobQueue(store, { stopTimeoutMs: 60_000 });
-    subject = await smokeSearchSubject();
-    return;
-  }
-  queue = tinyQueue(store);
-  const ref = queue.submit({ kind: 'search', config: CONFIG });
-  expect((await queue.wait(ref)).status).toBe('completed');
-  subject = {
-    name: 'tiny job',
-    submit: (q) => q.submit({ kind: 'search', config: CONFIG }),
-    maxProgressBeforeKill: 9,
-    reference: pointsOf(store, ref),
-    exactValues: true,
-  };
-}, SMOKE ? 600_000 : 120_000);
+beforeAll(
+  async () => {
+    tmp = tempDir('nos-kill-');
+    store = openStore(tmp.dir);
+    if (SMOKE) {
+      queue = new JobQueue(store, { stopTimeoutMs: 60_000 });
+      subject = await smokeSearchSubject();
+      return;
+    }
+    queue = tinyQueue(store);
+    const ref = queue.submit({ kind: 'search', config: CONFIG });
+    expect((await queue.wait(ref)).status).toBe('completed');
+    subject = {
+      name: 'tiny job',
+      submit: (q) => q.submit({ kind: 'search', config: CONFIG }),
+      maxProgressBeforeKill: 9,
+      reference: pointsOf(store, ref),
+      exactValues: true,
+    };
+  },
+  SMOKE ? 600_000 : 120_000,
+);
 afterAll(async () => {
   await queue.close();
   store.close();
@@ -77,17 +85,24 @@ afterAll(async () => {
 });
 
 describe(`killing the worker of a ${SUBJECT} at random moments (${TRIALS} trials, seed ${SEED})`, () => {
-  it('leaves an intact database, an interrupted run with its metrics, and a resumable run', async () => {
-    const random = seededRandom(SEED);
-    const outcomes = [];
-    for (let trial = 0; trial < TRIALS; trial++) {
-      outcomes.push(await killTrial(store, queue, subject, random));
-    }
-    const interrupted = outcomes.filter((o) => !o.finishedFirst);
-    // Nearly every kill must land mid-run, or the test proves nothing.
-    expect(interrupted.length).toBeGreaterThanOrEqual(TRIALS - 2);
-    if (!SMOKE) expect(interrupted.some((o) => o.checkpoint === null || o.checkpoint.step === 1)).toBe(true);
-  }, TRIALS_TIMEOUT_MS);
+  it(
+    'leaves an intact database, an interrupted run with its metrics, and a resumable run',
+    async () => {
+      const random = seededRandom(SEED);
+      const outcomes = [];
+      for (let trial = 0; trial < TRIALS; trial++) {
+        outcomes.push(await killTrial(store, queue, subject, random));
+      }
+      const interrupted = outcomes.filter((o) => !o.finishedFirst);
+      // Nearly every kill must land mid-run, or the test proves nothing.
+      expect(interrupted.length).toBeGreaterThanOrEqual(TRIALS - 2);
+      if (!SMOKE)
+        expect(interrupted.some((o) => o.checkpoint === null || o.checkpoint.step === 1)).toBe(
+          true,
+        );
+    },
+    TRIALS_TIMEOUT_MS,
+  );
 });
 
 describe.skipIf(SMOKE)('killing the process that hosts the queue', () => {
@@ -119,12 +134,41 @@ describe.skipIf(SMOKE)('killing the process that hosts the queue', () => {
 
     // Finish quickly: the resumed worker reads the same config, so shorten nothing; just wait.
     next.resume(runId);
-    crashed.db.prepare('UPDATE runs SET config = ? WHERE id = ?').run(
-      JSON.stringify({ ...CONFIG, epochs: 1 + checkpoint!.epoch }),
-      runId,
-    );
+    crashed.db
+      .prepare('UPDATE runs SET config = ? WHERE id = ?')
+      .run(JSON.stringify({ ...CONFIG, epochs: 1 + checkpoint!.epoch }), runId);
     expect((await next.wait(runId)).status).toBe('completed');
     await next.close();
+    crashed.close();
+  });
+});
+
+describe.skipIf(SMOKE)('an orphaned worker busy in a step', () => {
+  it('stops within a step of its host dying, so it writes no checkpoint the store never hears of', async () => {
+    const dir = resolve(tmp.dir, 'busy');
+    // 200 steps of 150 ms each, none yielding to the event loop: 30 s if nothing stops it.
+    const config = { epochs: 50, stepsPerEpoch: 4, busyStepMs: 150, checkpointEverySteps: 1 };
+    const host = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        resolve(__dirname, 'fixtures', 'host.ts'),
+        dir,
+        TINY_JOB,
+        JSON.stringify(config),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const runId = await new Promise<number>((ok, fail) => {
+      host.stdout!.once('data', (d: Buffer) => ok(Number(d.toString().trim())));
+      host.once('exit', (code) => fail(new Error(`host exited early with ${code}`)));
+    });
+    const crashed = openStore(dir);
+    const workerPid = crashed.runs.get(runId).workerPid!;
+    host.kill('SIGKILL');
+    await new Promise((r) => host.once('exit', r));
+    await expect.poll(() => processGone(workerPid), { timeout: 5_000, interval: 100 }).toBe(true);
     crashed.close();
   });
 });
