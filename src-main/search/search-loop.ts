@@ -40,6 +40,7 @@ import {
   resizeTo,
   type ImageSet,
 } from './data-source';
+import { startParallelWeightStep, type ParallelWeightStep } from './parallel-step';
 import { assertFinite, checkControl, correctCount, RunStopped } from './steps';
 import type { Teacher } from './teachers/teacher';
 
@@ -144,9 +145,19 @@ export async function runSearchLoop(input: SearchLoopInput): Promise<SearchOutco
     beta2: 0.999,
     weightDecay: config.alphaWeightDecay,
   });
+  let parallel: ParallelWeightStep | null = null;
   try {
-    return await loop(input, phase, weightOpt, alphaOpt);
+    // Data-parallel weight step across worker threads (config.workers; engine/parallel).
+    parallel = await startParallelWeightStep({
+      net,
+      optimizer: weightOpt,
+      config,
+      hasTeacher: input.teacher !== null,
+      log: (line) => input.ctx.log.info(line),
+    });
+    return await loop(input, phase, weightOpt, alphaOpt, parallel);
   } finally {
+    await parallel?.close();
     weightOpt.dispose();
     alphaOpt.dispose();
   }
@@ -157,6 +168,7 @@ async function loop(
   phase: string,
   weightOpt: Sgd,
   alphaOpt: Adam,
+  parallel: ParallelWeightStep | null,
 ): Promise<SearchOutcome> {
   const { config, net, ctx } = input;
   const architect = new Architect(net, weightOpt, alphaOpt, config);
@@ -225,7 +237,9 @@ async function loop(
           alphaStats = architect.alphaStep(searchBatch, trainBatch);
         if (alphaStats)
           assertFinite(alphaStats.loss, 'search-split loss (alpha step)', epoch, step);
-        weightStats = architect.weightStep(trainBatch);
+        weightStats = parallel
+          ? await parallel.weightStep(trainBatch)
+          : architect.weightStep(trainBatch);
         assertFinite(weightStats.loss, 'train-split loss (weight step)', epoch, step);
       } finally {
         disposeBatch(trainBatch);

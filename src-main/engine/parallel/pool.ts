@@ -67,6 +67,41 @@ export function defaultThreadCount(): number {
   return availableParallelism();
 }
 
+/**
+ * Below this many samples per thread a shard's step is too short to pay for copying the
+ * weights to the thread and the gradients back, so the default uses fewer threads.
+ */
+export const MIN_SHARD = 8;
+
+/**
+ * How many data-parallel threads a training step uses. `requested` is the user's setting (null:
+ * the default). The default is every core on wasm and cpu, but no more threads than batch /
+ * MIN_SHARD; native backends (tfjs-node, tfjs-node-gpu) always get 1, because they already use
+ * every core (or the GPU) from one thread and cannot be loaded in worker threads.
+ */
+export function resolveThreadCount(
+  requested: number | null,
+  backend: ConcreteBackend,
+  batch: number,
+): { threads: number; why: string } {
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    return {
+      threads: 1,
+      why: `${backend} already uses every core from one thread${requested && requested > 1 ? ` (workers = ${requested} ignored)` : ''}`,
+    };
+  }
+  if (requested !== null) return { threads: requested, why: 'the workers setting' };
+  const cores = defaultThreadCount();
+  const threads = Math.max(1, Math.min(cores, Math.floor(batch / MIN_SHARD)));
+  return {
+    threads,
+    why:
+      threads === cores
+        ? `one per core (${cores})`
+        : `${cores} cores, but at least ${MIN_SHARD} images per thread in a batch of ${batch}`,
+  };
+}
+
 export class DataParallelPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<Worker, Pending>();

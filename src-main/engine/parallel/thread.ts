@@ -97,12 +97,12 @@ function shardGradients(r: Replica, batch: Batch, samples: number, microBatch: n
     });
     tf.dispose(grads);
     grads = next.grads;
+    // Read everything before disposing: a metric may be the loss tensor itself.
     loss += share * next.value.dataSync()[0];
-    next.value.dispose();
     for (const [k, m] of Object.entries(kept)) {
       metrics[k] = (metrics[k] ?? 0) + share * m.dataSync()[0];
-      m.dispose();
     }
+    tf.dispose([next.value, ...Object.values(kept)]);
   }
   return { grads, loss, metrics };
 }
