@@ -55,6 +55,11 @@ export const TeacherConfig = z.object({
   cropPadding: z.number().int().nonnegative().default(4),
   /** `import` mode: folder of a saved TensorFlow.js layers model (model.json + weights). */
   importPath: z.string().min(1).optional(),
+  /**
+   * `import` mode: the three layers whose outputs are the teacher's stages; omitted, the last
+   * layer of each of the model's last three spatial resolutions.
+   */
+  stageLayers: z.array(z.string().min(1)).length(3).optional(),
   seed: z.number().int().nonnegative().default(0),
 });
 export type TeacherConfig = z.infer<typeof TeacherConfig>;

@@ -1,6 +1,7 @@
 /**
  * Where a search's teacher comes from (config `teacher.mode`): trained inline as the run's
- * `teacher` phase, loaded from a stored teacher run, or none. Whatever the source, the teacher
+ * `teacher` phase, loaded from a stored teacher run, imported from a saved TensorFlow.js layers
+ * model (teachers/imported.ts), or none. Whatever the source, the teacher
  * must have learned the dataset the search runs on.
  */
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import type { SearchConfig } from '../contract/config';
 import { NosError } from '../contract/errors';
 import type { RunContext } from '../training/run-context';
 import type { SearchDataset } from './data-source';
+import { importTeacher } from './teachers/imported';
 import { TEACHER_META_FILE, Teacher } from './teachers/teacher';
 import { trainTeacher } from './teachers/train-teacher';
 
@@ -35,14 +37,21 @@ export async function obtainTeacher(
     teacher = Teacher.load(teacherDir);
     ctx.log.info(`search: teacher loaded from ${teacherDir}`);
   } else if (mode === 'import') {
-    // Known shortcoming: importing a saved TensorFlow.js layers model is not implemented. It
-    // needs tfjs-layers (not a dependency of the training layer) and a way to name the three
-    // stage layers; a teacher trained here (teacher.mode 'train' or a teacher run) works today.
-    throw new NosError(
-      'BAD_INPUT',
-      "teacher.mode 'import' (a saved TensorFlow.js layers model) is not supported yet.",
-      'Train the teacher in NOS Studio: teacher.mode "train", or a teacher run with mode "run".',
+    const path = config.teacher.importPath as string; // the config schema requires it here
+    const { teacher: imported, boundByDeclaration } = await importTeacher(
+      path,
+      config.teacher,
+      dataset.meta,
     );
+    teacher = imported;
+    const stages = imported.meta.spec.arch === 'imported' ? imported.meta.spec.stageLayers : [];
+    ctx.log.info(`search: teacher imported from ${path} (stages: ${stages.join(', ')})`);
+    if (boundByDeclaration) {
+      ctx.log.warn(
+        `search: ${path} has no ${TEACHER_META_FILE} naming the dataset the model learned; it is ` +
+          `taken to have learned "${dataset.meta.name}", the dataset of this search.`,
+      );
+    }
   } else {
     const inline = join(ctx.runDir, INLINE_TEACHER_DIR);
     if (existsSync(join(inline, TEACHER_META_FILE))) {

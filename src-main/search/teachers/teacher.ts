@@ -43,9 +43,16 @@ export interface TeacherArchSpec {
   widen: number;
 }
 
+/** An imported layers model (imported.ts): where it came from and the layers read as stages. */
+export interface ImportedTeacherSpec {
+  arch: 'imported';
+  path: string;
+  stageLayers: string[];
+}
+
 export interface TeacherMeta {
   version: 1;
-  spec: TeacherArchSpec;
+  spec: TeacherArchSpec | ImportedTeacherSpec;
   dataset: TeacherDataset;
   /** How it was trained and how well it did (held-out test accuracy when measured). */
   training: { epochs: number; testTop1: number | null; source: 'trained' | 'imported' };
@@ -144,6 +151,13 @@ export class Teacher {
         'BAD_INPUT',
         `${metaPath} does not describe a teacher (expected version 1 with spec and dataset).`,
         'Train the teacher again.',
+      );
+    }
+    if (meta.spec.arch === 'imported') {
+      throw new NosError(
+        'BAD_INPUT',
+        `${metaPath} describes a teacher imported from ${meta.spec.path}; it has no saved weights here.`,
+        'Import it again: teacher.mode "import" with teacher.importPath.',
       );
     }
     const net = buildTeacherNetwork(meta.spec, meta.dataset, 0);
