@@ -1,12 +1,10 @@
 /**
- * Backend for nn/nos unit tests. Uses the engine's initBackend when it exists (wasm: fast,
- * with the composed gradient kernels), else the cpu backend with tfjs-core's gradients.
+ * Backend for nn/nos unit tests: the engine's wasm backend (fast, with the engine's composed
+ * gradient kernels and dilation-aware depthwise gradients registered).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '../../../src-main/engine';
 
 export async function setupTestBackend(): Promise<string> {
-  await tf.setBackend('cpu');
-  return tf.getBackend();
+  const info = await initBackend('wasm', () => undefined);
+  return info.tfName;
 }

@@ -272,6 +272,44 @@ describe('runSearchLoop', () => {
     net.dispose();
   });
 
+  it('trains only weights in alpha warm-up epochs, then alphas too', async () => {
+    const config = tinyConfig({
+      alphaWarmupEpochs: 1,
+      guidance: 'none',
+      teacher: { ...tinyConfig().teacher, mode: 'none' },
+    });
+    const net = tinyNet(config);
+    const a0 = snapshot(net.alphaList());
+    const w0 = snapshot(net.weights());
+    const dir = mkdtempSync(join(tmpdir(), 'search-warmup-'));
+    let alphasAfterWarmup: number[][] | null = null;
+    let checks = 0;
+    // The control poll before step 1 of epoch 2 (the 3rd poll) sees the state after warm-up.
+    const run = loopInput(config, net, null, dir, () => {
+      if (++checks === 3) alphasAfterWarmup = snapshot(net.alphaList());
+      return 'run';
+    });
+    await runSearchLoop(run.input);
+    expect(alphasAfterWarmup).toEqual(a0);
+    expect(snapshot(net.weights())).not.toEqual(w0);
+    expect(snapshot(net.alphaList())).not.toEqual(a0);
+    const epochs = run.record.metrics.filter((m) => m.step === null && 'train/loss' in m.values);
+    expect(epochs.map((m) => 'search/loss' in m.values)).toEqual([false, true]);
+    // Per-step progress: every step, with throughput and time left.
+    expect(run.record.progress.map((p) => [p.epoch, p.step])).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
+    for (const p of run.record.progress) {
+      expect(p.imagesPerSecond).toBeGreaterThan(0);
+      expect(p.etaSeconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(run.record.progress.at(-1)!.etaSeconds).toBe(0);
+    net.dispose();
+  });
+
   it('stops within one step on cancel', async () => {
     const config = tinyConfig({
       guidance: 'none',
