@@ -1,8 +1,9 @@
 /**
  * The NosApi: the one interface between the renderer and the processes that serve it (Electron
  * main over IPC, `nos serve` over HTTP + WebSocket). Everything about a method lives here once:
- * its name (which is also the IPC channel `nos:<method>` and the HTTP route `POST /api/<method>`),
- * the zod schema that validates its payload at the boundary, and its typed result. Results are
+ * the zod schema that validates its payload at the boundary and its typed result; its name (which
+ * is also the IPC channel `nos:<method>` and the HTTP route `POST /api/<method>`) is in the
+ * zod-free `channels.ts`, re-exported from here, so the sandboxed preload can import names alone. Results are
  * plain JSON (no Dates, no class instances, no typed arrays) so both transports carry them as is.
  *
  * Desktop-only methods (native dialogs) live in a second table: a browser has no file dialogs, so
@@ -28,6 +29,9 @@ import {
 import { BACKEND_NAMES, type BackendName } from './primitives';
 import { RUN_KINDS, RUN_STATUSES, type RunEvent, type RunKind, type RunStatus } from './runs';
 import type { StepProgress } from './runs';
+import type { ApiMethod, DesktopMethod } from './channels';
+
+export * from './channels';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks of payloads
@@ -177,12 +181,9 @@ export const API_SCHEMAS = {
   }),
   /** TensorFlow.js weights (model.json + weights.bin) of a run; `path` is a folder. */
   exportWeights: z.strictObject({ runId: RunId, path: AbsolutePathOrRelative.optional() }),
-} as const;
-
-export type ApiMethod = keyof typeof API_SCHEMAS;
-
-/** Every API method name, in table order: IPC channels, HTTP routes and tests iterate this. */
-export const API_METHODS = Object.keys(API_SCHEMAS) as ApiMethod[];
+  // `satisfies` holds this table and the zod-free name list in `channels.ts` in step: a name
+  // missing here or a schema without a name there fails to compile.
+} as const satisfies Record<ApiMethod, z.ZodType>;
 
 /** Desktop-only methods: native dialogs. Electron registers them; `nos serve` does not. */
 export const DESKTOP_SCHEMAS = {
@@ -206,29 +207,7 @@ export const DESKTOP_SCHEMAS = {
     content: z.string().max(64 * 1024 * 1024),
     encoding: z.enum(['utf8', 'base64']),
   }),
-} as const;
-
-export type DesktopMethod = keyof typeof DESKTOP_SCHEMAS;
-export const DESKTOP_METHODS = Object.keys(DESKTOP_SCHEMAS) as DesktopMethod[];
-
-/** IPC channel of a method (Electron transport). */
-export function ipcChannel(method: ApiMethod | DesktopMethod): string {
-  return `nos:${method}`;
-}
-
-/** IPC channel on which the main process pushes RunEvents to the window. */
-export const RUN_EVENT_CHANNEL = 'nos:run-event';
-
-/** HTTP route of a method (`nos serve` transport). */
-export function httpRoute(method: ApiMethod): string {
-  return `/api/${method}`;
-}
-
-/** WebSocket path on which `nos serve` pushes RunEvents. */
-export const EVENTS_PATH = '/api/events';
-
-/** Header (or `?token=` query parameter) carrying the per-launch token of `nos serve`. */
-export const TOKEN_HEADER = 'x-nos-token';
+} as const satisfies Record<DesktopMethod, z.ZodType>;
 
 /** Payload type of a method, as a caller writes it. */
 export type ApiPayload<M extends ApiMethod> = z.input<(typeof API_SCHEMAS)[M]>;

@@ -7,16 +7,9 @@
  * with its code and hint intact (an Error would keep only its message).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import {
-  API_METHODS,
-  DESKTOP_METHODS,
-  RUN_EVENT_CHANNEL,
-  ipcChannel,
-  type ApiEnvelope,
-  type NosBridge,
-  type RunEvent,
-  type RunEventListener,
-} from '../contract';
+// Only the zod-free name table is imported for values; everything else is types, erased at build.
+import { API_METHODS, DESKTOP_METHODS, RUN_EVENT_CHANNEL, ipcChannel } from '../contract/channels';
+import type { ApiEnvelope, NosBridge, RunEvent, RunEventListener } from '../contract';
 
 async function call(channel: string, payload: unknown): Promise<unknown> {
   const envelope = (await ipcRenderer.invoke(channel, payload)) as ApiEnvelope<unknown>;

@@ -28,8 +28,12 @@ async function expectPainted(
   const paint = await canvasPaint(box);
   expect(paint.width, `${testid} canvas width`).toBeGreaterThan(50);
   const share = paint.inkPixels / (paint.width * paint.height);
-  expect(share, `${testid} share of painted pixels`).toBeGreaterThan(want.inkShare ?? 0.02);
-  expect(paint.chromaticPixels, `${testid} coloured pixels`).toBeGreaterThanOrEqual(want.chromatic ?? 50);
+  expect(share, `${testid} share of painted pixels (${JSON.stringify(paint)})`).toBeGreaterThan(
+    want.inkShare ?? 0.02,
+  );
+  expect(paint.chromaticPixels, `${testid} coloured pixels`).toBeGreaterThanOrEqual(
+    want.chromatic ?? 50,
+  );
 }
 
 describe('NOS Studio in the browser', () => {
@@ -52,7 +56,9 @@ describe('NOS Studio in the browser', () => {
 
   it('imports the bundled dataset and shows its samples and class histogram', async () => {
     await go('/datasets/import');
-    const card = app.page.locator('[data-testid^="dataset-detected-"]', { hasText: /bundled/i }).first();
+    const card = app.page
+      .locator('[data-testid^="dataset-detected-"]', { hasText: /bundled/i })
+      .first();
     await card.locator('[data-testid^="dataset-detected-use-"]').click();
     await byTestId(app.page, 'dataset-step-review').waitFor({ timeout: 60_000 });
     await app.screenshot('dataset-review');
@@ -86,16 +92,21 @@ describe('NOS Studio in the browser', () => {
     await byTestId(app.page, 'run-progress').waitFor({ timeout: 120_000 });
     await app.screenshot('run-live');
     await expect
-      .poll(async () => (await byTestId(app.page, 'run-status').textContent())?.trim().toLowerCase(), {
-        timeout: 540_000,
-        interval: 2_000,
-      })
+      .poll(
+        async () => (await byTestId(app.page, 'run-status').textContent())?.trim().toLowerCase(),
+        {
+          timeout: 540_000,
+          interval: 2_000,
+        },
+      )
       .toMatch(/completed|failed/);
-    expect((await byTestId(app.page, 'run-status').textContent())?.toLowerCase()).toContain('completed');
+    expect((await byTestId(app.page, 'run-status').textContent())?.toLowerCase()).toContain(
+      'completed',
+    );
+    await app.screenshot('run-completed');
     await expectPainted(app, 'chart-loss');
     await expectPainted(app, 'chart-accuracy');
     await expectPainted(app, 'chart-alpha-heatmap', { inkShare: 0.2, chromatic: 0 });
-    await app.screenshot('run-completed');
   });
 
   it("opens the run's cell graphs with both tiers and alpha on hover", async () => {
@@ -110,11 +121,14 @@ describe('NOS Studio in the browser', () => {
       expect(titles, `${cell} first tier`).toMatch(/tier 1/);
       expect(titles, `${cell} second tier`).toMatch(/tier 2/);
     }
-    const op = byTestId(app.page, 'cell-graph-normal').locator('[data-op]').first();
-    if (await op.count()) {
-      await op.hover();
-      await expect.poll(async () => byTestId(app.page, 'cell-hover').textContent()).toMatch(/\d\.\d/);
-    }
+    // Hovering an op of the normal cell names its alpha weight under that graph.
+    const normal = byTestId(app.page, 'cell-graph-normal');
+    const op = normal.locator('[data-op]').first();
+    expect(await op.count(), 'ops in the normal cell').toBe(1);
+    await op.hover();
+    await expect
+      .poll(async () => byTestId(normal, 'cell-hover').textContent())
+      .toMatch(/alpha weight \d\.\d/);
     await app.screenshot('cells');
   });
 

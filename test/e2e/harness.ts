@@ -31,7 +31,9 @@ const CHROMIUM_ARGS = [
 export function chromiumPath(): string {
   const found = CHROMIUM_CANDIDATES.find((p) => existsSync(p));
   if (!found) {
-    throw new Error('Chromium is not installed: run `apt-get install -y chromium` (Debian), then retry.');
+    throw new Error(
+      'Chromium is not installed: run `apt-get install -y chromium` (Debian), then retry.',
+    );
   }
   return found;
 }
@@ -60,9 +62,21 @@ export async function startApp(): Promise<App> {
   }
   mkdirSync(SHOTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'nos-e2e-'));
-  const server = await startServer({ port: 0, dataDir, host: '127.0.0.1', staticDir: RENDERER_DIR });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    host: '127.0.0.1',
+    staticDir: RENDERER_DIR,
+  });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
 
   const problems: PageProblems = { console: [], pageErrors: [], failedRequests: [] };
@@ -73,10 +87,12 @@ export async function startApp(): Promise<App> {
   page.on('requestfailed', (req) => {
     // A download that the test saves itself is reported as aborted: not a failure.
     const reason = req.failure()?.errorText ?? '';
-    if (!reason.includes('ERR_ABORTED')) problems.failedRequests.push(`${req.method()} ${req.url()}: ${reason}`);
+    if (!reason.includes('ERR_ABORTED'))
+      problems.failedRequests.push(`${req.method()} ${req.url()}: ${reason}`);
   });
   page.on('response', (res) => {
-    if (res.status() >= 400) problems.failedRequests.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+    if (res.status() >= 400)
+      problems.failedRequests.push(`${res.status()} ${res.request().method()} ${res.url()}`);
   });
 
   await page.goto(server.url);
@@ -100,7 +116,7 @@ export async function startApp(): Promise<App> {
   };
 }
 
-export const byTestId = (page: Page, id: string): Locator => page.getByTestId(id);
+export const byTestId = (scope: Page | Locator, id: string): Locator => scope.getByTestId(id);
 
 export interface CanvasPaint {
   width: number;
@@ -119,24 +135,45 @@ export interface CanvasPaint {
 interface CanvasLike {
   width: number;
   height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+    drawImage(image: CanvasLike, x: number, y: number): void;
+  } | null;
+}
+
+interface ContainerLike {
+  querySelectorAll(selector: 'canvas'): ArrayLike<CanvasLike>;
+  ownerDocument: { createElement(tag: 'canvas'): CanvasLike };
 }
 
 /**
- * Reads the pixels of the first canvas inside `container` (ECharts draws on a 2D canvas) and
- * measures how much of it is not background. An empty chart has a few axis pixels at most.
+ * Reads the pixels of the chart inside `container` and measures how much of it is not
+ * background. ECharts may draw one chart on several stacked canvases (zrender layers: a heatmap
+ * or a progressive series gets its own), so the layers are composited in DOM order first. An
+ * empty chart has a few axis pixels at most.
  */
 export async function canvasPaint(container: Locator): Promise<CanvasPaint> {
-  const canvas = container.locator('canvas').first();
-  await canvas.waitFor({ state: 'attached' });
-  return canvas.evaluate((element) => {
+  await container.locator('canvas').first().waitFor({ state: 'attached' });
+  return container.evaluate((element) => {
     // The node tsconfig has no DOM library: describe the little of a canvas used here.
-    const node = element as unknown as CanvasLike;
-    const ctx = node.getContext('2d');
-    if (!ctx || node.width === 0 || node.height === 0) {
-      return { width: node.width, height: node.height, inkPixels: 0, colours: 0, chromaticPixels: 0 };
-    }
-    const { data } = ctx.getImageData(0, 0, node.width, node.height);
+    const box = element as unknown as ContainerLike;
+    const layers = Array.from(box.querySelectorAll('canvas'));
+    const [first] = layers;
+    const empty = {
+      width: first.width,
+      height: first.height,
+      inkPixels: 0,
+      colours: 0,
+      chromaticPixels: 0,
+    };
+    if (first.width === 0 || first.height === 0) return empty;
+    const flat = box.ownerDocument.createElement('canvas');
+    flat.width = first.width;
+    flat.height = first.height;
+    const ctx = flat.getContext('2d');
+    if (!ctx) return empty;
+    for (const layer of layers) ctx.drawImage(layer, 0, 0);
+    const { data } = ctx.getImageData(0, 0, flat.width, flat.height);
     const colours = new Set<number>();
     let inkPixels = 0;
     let chromaticPixels = 0;
@@ -147,8 +184,8 @@ export async function canvasPaint(container: Locator): Promise<CanvasPaint> {
       if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 40) chromaticPixels++;
     }
     return {
-      width: node.width,
-      height: node.height,
+      width: flat.width,
+      height: flat.height,
       inkPixels,
       colours: colours.size,
       chromaticPixels,
