@@ -15,6 +15,10 @@ export default defineConfig({
         entry: {
           index: resolve(__dirname, 'src-main/main/index.ts'),
           worker: resolve(__dirname, 'src-main/jobs/worker-entry.ts'),
+          // Data-parallel training threads (src-main/engine/parallel) and the search's replica
+          // module each thread loads by path: beside the worker, where the pool looks for them.
+          thread: resolve(__dirname, 'src-main/engine/parallel/thread.ts'),
+          'search-replica': resolve(__dirname, 'src-main/search/parallel-replica.ts'),
         },
       },
     },
