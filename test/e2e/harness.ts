@@ -38,6 +38,8 @@ export function chromiumPath(): string {
   return found;
 }
 
+const VIEWPORT = { width: 1366, height: 900 };
+
 export interface PageProblems {
   console: string[];
   pageErrors: string[];
@@ -74,7 +76,7 @@ export async function startApp(): Promise<App> {
     headless: true,
   });
   const context = await browser.newContext({
-    viewport: { width: 1366, height: 900 },
+    viewport: VIEWPORT,
     acceptDownloads: true,
   });
   const page = await context.newPage();
@@ -105,7 +107,18 @@ export async function startApp(): Promise<App> {
     problems,
     async screenshot(name) {
       const file = join(SHOTS_DIR, `${String(++shot).padStart(2, '0')}-${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      // The app scrolls inside <main>, not the document, so a full-page shot would stop at the
+      // window: grow the window to the content for the shot, then restore it.
+      const content = await page
+        .getByTestId('main')
+        .evaluate((el) => (el as unknown as { scrollHeight: number }).scrollHeight);
+      const tall = Math.min(Math.max(VIEWPORT.height, content), 4000);
+      if (tall > VIEWPORT.height) {
+        await page.setViewportSize({ width: VIEWPORT.width, height: tall });
+        await page.waitForTimeout(400); // charts redraw at the new size
+      }
+      await page.screenshot({ path: file });
+      if (tall > VIEWPORT.height) await page.setViewportSize(VIEWPORT);
       return file;
     },
     async close() {

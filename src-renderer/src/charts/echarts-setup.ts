@@ -9,6 +9,8 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
+// Label layout: `labelLayout.hideOverlap` of the compare charts needs it (crowded published points).
+import { LabelLayout } from 'echarts/features';
 
 use([
   CanvasRenderer,
@@ -21,4 +23,5 @@ use([
   TitleComponent,
   TooltipComponent,
   VisualMapComponent,
+  LabelLayout,
 ]);

@@ -24,6 +24,7 @@ export function heatmapData(matrix: number[][]): [number, number, number][] {
 export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
   const flat = input.matrix.flat();
   const { min, max } = colourRange(flat);
+  const digits = rangeDigits(min, max);
   return {
     animation: false,
     textStyle: { fontFamily: CHART_FONT },
@@ -78,8 +79,8 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
       top: 28,
       itemWidth: 10,
       itemHeight: 120,
-      precision: 3,
-      text: [max.toFixed(3), min.toFixed(3)],
+      precision: digits,
+      text: [max.toFixed(digits), min.toFixed(digits)],
       textStyle: { fontSize: 10, color: '#4a5566' },
       inRange: { color: ['#f7f9fc', '#c6d6ef', '#6d95d6', '#27509c', '#10264f'] },
     },
@@ -91,7 +92,7 @@ export function buildAlphaHeatmapOption(input: HeatmapInput): EChartsOption {
         label: {
           show: input.ops.length <= 12,
           fontSize: 8.5,
-          formatter: (p) => formatCell((p.value as number[])[2]),
+          formatter: (p) => formatCell((p.value as number[])[2], digits),
         },
         emphasis: { itemStyle: { borderColor: '#1f2a3a', borderWidth: 1 } },
       },
@@ -112,7 +113,21 @@ export function colourRange(values: number[]): { min: number; max: number } {
   return max - min < 1e-6 ? { min: Math.max(0, min - 1e-3), max: max + 1e-3 } : { min, max };
 }
 
-/** ".091" style: two or three significant digits without the leading zero, to fit a cell. */
-export function formatCell(v: number): string {
-  return v >= 0.995 ? '1' : v.toFixed(v < 0.1 ? 3 : 2).replace(/^0/, '');
+/**
+ * Decimals needed to tell the ends of a colour range apart (3 to 5): after one epoch every alpha
+ * is close to 1 / ops, and three decimals would print the same number at both ends of the bar.
+ */
+export function rangeDigits(min: number, max: number): number {
+  for (let d = 3; d < 5; d++) if (min.toFixed(d) !== max.toFixed(d)) return d;
+  return 5;
+}
+
+/**
+ * ".091" style without the leading zero, to fit a cell: two or three significant digits, or
+ * more when the whole matrix spans less than that (`digits` from rangeDigits).
+ */
+export function formatCell(v: number, digits = 3): string {
+  if (v >= 0.995) return '1';
+  const base = v < 0.1 ? 3 : 2;
+  return v.toFixed(Math.min(4, base + Math.max(0, digits - 3))).replace(/^0/, '');
 }

@@ -129,3 +129,18 @@ export function asGenotype(value: unknown): GenotypeData | null {
 export function dartsText(g: GenotypeData): string | null {
   return g.space === 'darts' ? formatDartsGenotype(g) : null;
 }
+
+/**
+ * A genotype as JSON with one block per line: the same document `exportGenotype` writes, but
+ * readable on screen (fully indented JSON spends four lines on every op).
+ */
+export function genotypeJsonText(g: GenotypeData): string {
+  const fields = Object.entries(g).map(([key, value]) => {
+    if (Array.isArray(value) && value.some((v) => typeof v === 'object' && v !== null)) {
+      const rows = value.map((v) => `    ${JSON.stringify(v)}`).join(',\n');
+      return `  ${JSON.stringify(key)}: [\n${rows}\n  ]`;
+    }
+    return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
+  });
+  return `{\n${fields.join(',\n')}\n}`;
+}

@@ -5,6 +5,7 @@ import {
   buildAlphaHeatmapOption,
   colourRange,
   formatCell,
+  rangeDigits,
   heatmapData,
 } from '../../../src-renderer/src/charts/heatmap';
 import {
@@ -114,6 +115,22 @@ describe('heatmap colour range and cell text', () => {
     [1, '1'],
   ])('formatCell value=%s gives %s', (v, text) => {
     expect(formatCell(v)).toBe(text);
+  });
+
+  it.each([
+    [0.0904, 0.0916, 3],
+    [0.09081, 0.09093, 4],
+    [0.090911, 0.090914, 5],
+    [0.1, 0.8, 3],
+  ])('rangeDigits min=%s max=%s gives %s decimals', (min, max, digits) => {
+    expect(rangeDigits(min, max)).toBe(digits);
+  });
+
+  it('prints a near-uniform matrix with the decimals that tell cells apart', () => {
+    expect(formatCell(0.09081, 4)).toBe('.0908');
+    expect(formatCell(0.09093, 4)).toBe('.0909');
+    expect(formatCell(0.0912, 5)).toBe('.0912');
+    expect(formatCell(0.4567, 4)).toBe('.457');
   });
 });
 

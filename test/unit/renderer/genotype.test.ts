@@ -7,6 +7,7 @@ import {
   alphaRowLabels,
   asGenotype,
   dartsText,
+  genotypeJsonText,
   nodesFromEdgeCount,
 } from '../../../src-renderer/src/lib/genotype';
 import { GENOTYPE_A, GENOTYPE_B, GENOTYPE_DARTS } from './fixtures';
@@ -70,5 +71,19 @@ describe('genotype display helpers', () => {
     const reduce = diffGenotypes(GENOTYPE_A, GENOTYPE_B, 'reduce');
     expect(reduce[0].second).toEqual({ a: 'skip_connect', b: 'sep_conv_5x5', same: false });
     expect(diffCount(GENOTYPE_A, GENOTYPE_B)).toBe(3);
+  });
+});
+
+describe('genotypeJsonText', () => {
+  it('is the same document as JSON, one block per line', () => {
+    const text = genotypeJsonText(GENOTYPE_A);
+    expect(JSON.parse(text)).toEqual(GENOTYPE_A);
+    const lines = text.split('\n');
+    // Two braces, version + space + concat, and per cell an opening line, its blocks, a closing line.
+    const cells = GENOTYPE_A.normal.length + 2 + GENOTYPE_A.reduce.length + 2;
+    expect(lines).toHaveLength(2 + 3 + cells);
+    expect(lines.filter((l) => l.includes('"first"'))).toHaveLength(
+      GENOTYPE_A.normal.length + GENOTYPE_A.reduce.length,
+    );
   });
 });
