@@ -57,7 +57,7 @@ export const TeacherConfig = z.object({
   importPath: z.string().min(1).optional(),
   /**
    * `import` mode: the three layers whose outputs are the teacher's stages; omitted, the last
-   * layer of each of the model's last three spatial resolutions.
+   * layer at each of the model's three largest spatial resolutions.
    */
   stageLayers: z.array(z.string().min(1)).length(3).optional(),
   seed: z.number().int().nonnegative().default(0),

@@ -6,8 +6,9 @@
  * What the search needs of a teacher is three stage outputs, an input normalisation and the
  * dataset it learned. A foreign model says none of that, so:
  * - Stages: the layers named in `teacher.stageLayers`, or else found from the graph: the last
- *   layer of each of the model's last three spatial resolutions (for a CIFAR ResNet, the ends of
- *   its last three residual stages). Channels-last (NHWC) models only, tfjs's default.
+ *   layer at each of the model's three largest spatial resolutions (for a CIFAR ResNet, the ends
+ *   of residual stages 1-3 at H, H/2, H/4: the stages a built-in teacher exposes and the
+ *   resolutions of the supernet's three segments). Channels-last (NHWC) models only, tfjs's default.
  * - Input: channels must equal the dataset's; images are resized to the model's input side.
  * - Dataset and normalisation: a `teacher.json` beside `model.json` (the TeacherMeta a NOS
  *   teacher folder carries) binds the teacher to the dataset it names, and a search on other
@@ -91,7 +92,7 @@ function mapHeight(layer: tfl.layers.Layer): number | null {
 }
 
 /**
- * The three stage layers: named ones, or the last layer at each of the last three spatial
+ * The three stage layers: named ones, or the last layer at each of the three largest spatial
  * resolutions of the graph (layers in topological order).
  */
 export function findStageLayers(
@@ -119,7 +120,6 @@ export function findStageLayers(
   for (const layer of model.layers) {
     const h = mapHeight(layer);
     if (h === null || layer.getClassName() === 'InputLayer') continue;
-    lastAt.delete(h); // re-insert so the map keeps the order of each resolution's last layer
     lastAt.set(h, layer);
   }
   const sizes = [...lastAt.keys()].sort((a, b) => b - a);
@@ -130,7 +130,7 @@ export function findStageLayers(
       'Name three layers in teacher.stageLayers, or import a network that downsamples twice.',
     );
   }
-  return sizes.slice(-3).map((h) => lastAt.get(h) as tfl.layers.Layer);
+  return sizes.slice(0, 3).map((h) => lastAt.get(h) as tfl.layers.Layer);
 }
 
 /** A frozen layers model seen as a network with three stages. */

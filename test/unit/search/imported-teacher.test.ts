@@ -113,6 +113,14 @@ describe('imported teachers', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('takes the three largest resolutions of a deeper model, as a built-in ResNet-18 does', async () => {
+    const model = buildModel(3);
+    const { teacher } = await importTeacher(await saveModel(model), {}, DATA.meta);
+    expect(teacher.meta.spec).toMatchObject({ stageLayers: ['stage1', 'stage2', 'stage3'] });
+    teacher.dispose();
+    model.dispose();
+  });
+
   it('says what is wrong with a model it cannot use', async () => {
     const flat = await saveModel(buildModel(1));
     await expect(importTeacher(flat, {}, DATA.meta)).rejects.toThrow(/2 resolution\(s\)/);
