@@ -34,7 +34,7 @@ import {
 } from '../contract/datasets';
 import { NosError } from '../contract/errors';
 import { writeJsonAtomic } from '../util/atomic-file';
-import { asNosError, withFile } from './fs-errors';
+import { asNosError, makeDirs, withFile } from './fs-errors';
 
 export type SplitName = 'train' | 'test';
 export type ImageShape = [height: number, width: number, channels: number];
@@ -261,7 +261,7 @@ export class CanonicalBuilder {
       );
     }
     this.tempDir = join(destRoot, `.importing-${id}-${process.pid}-${tempCounter++}`);
-    withFile(destRoot, 'write', () => mkdirSync(this.tempDir, { recursive: true }));
+    withFile(destRoot, 'write', () => makeDirs(this.tempDir));
   }
 
   /** A folder inside the temporary dataset folder for scratch files (removed on commit). */

@@ -2,6 +2,8 @@
  * File-system failures turned into NosErrors that name the file and say what to do. Importers
  * and readers call `asNosError` in their catch blocks so a raw `EACCES` never reaches the user.
  */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { NosError } from '../contract/errors';
 
 interface ErrnoLike {
@@ -20,6 +22,15 @@ export function asNosError(err: unknown, file: string, action: 'read' | 'write')
         'NOT_FOUND',
         `${file} does not exist.`,
         'Check the path; give the folder or file as it is on disk.',
+        detail,
+      );
+    case 'EROFS':
+      return new NosError(
+        'STORAGE',
+        `Cannot ${action} ${file}: it is on a read-only file system.`,
+        action === 'read'
+          ? 'Copy the files somewhere readable and import from there.'
+          : 'Choose a data directory on a writable disk (--data-dir DIR or NOS_STUDIO_HOME).',
         detail,
       );
     case 'EACCES':
@@ -64,4 +75,25 @@ export function withFile<T>(file: string, action: 'read' | 'write', fn: () => T)
   } catch (err) {
     throw asNosError(err, file, action);
   }
+}
+
+/**
+ * `mkdir -p` that throws the real cause. Node's recursive mkdir reports ENOENT when a parent is
+ * read-only or not writable (it is EROFS or EACCES underneath), which would send the user looking
+ * for a missing folder; on ENOENT this creates the missing folders one at a time instead, so the
+ * first one that fails says why. Throws the raw error: callers wrap it with their own context.
+ */
+export function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return;
+  } catch (err) {
+    if ((err as ErrnoLike).code !== 'ENOENT') throw err;
+  }
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) mkdirSync(d);
 }

@@ -4,7 +4,7 @@
  * (canonical.ts). On any failure the temporary folder is removed: nothing is registered, nothing
  * existing is overwritten.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import {
   ImportOptionsSchema,
@@ -21,7 +21,7 @@ import {
   type ExistingChecksums,
   type ImportedContent,
 } from './canonical';
-import { asNosError, withFile } from './fs-errors';
+import { asNosError, makeDirs, withFile } from './fs-errors';
 import { importCifar, looksLikeCifar } from './importers/cifar';
 import { importIdx, looksLikeIdx } from './importers/idx';
 import { importImageFolder, looksLikeImageFolder } from './importers/image-folder';
@@ -147,7 +147,7 @@ export async function importDataset(
   const name = request.name ?? basename(path).replace(/\.(tar\.gz|tgz)$/i, '');
   const id = opts.id ?? slugify(name);
 
-  withFile(destRoot, 'write', () => mkdirSync(destRoot, { recursive: true }));
+  withFile(destRoot, 'write', () => makeDirs(destRoot));
   refuseSameSource(destRoot, id, path);
   const builder = new CanonicalBuilder(destRoot, id);
   try {

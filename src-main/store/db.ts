@@ -3,7 +3,8 @@
  * translation of SQLite and file-system failures into NosError('STORAGE') messages that name the
  * file and say what to do. Every statement elsewhere in the store runs through `guard`.
  */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { makeDirs } from '../data/fs-errors';
 import Database from 'better-sqlite3';
 import { NosError } from '../contract/errors';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
@@ -36,7 +37,12 @@ export function storageError(err: unknown, file: string, action: string): NosErr
       detail,
     );
   }
-  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'EROFS' ||
+    code === 'EACCES' ||
+    code === 'EPERM'
+  ) {
     return new NosError(
       'STORAGE',
       `${what} is read-only (${e.message ?? code}).`,
@@ -83,7 +89,7 @@ export function guard<T>(file: string, action: string, fn: () => T): T {
 
 /** Opens (creating if needed) the database at `file` and brings its schema up to date. */
 export function openDatabase(file: string, dir: string, options: OpenOptions = {}): Db {
-  guard(dir, 'create the data directory', () => mkdirSync(dir, { recursive: true }));
+  guard(dir, 'create the data directory', () => makeDirs(dir));
   const db = guard(file, 'open the database', () => {
     return new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
   });
@@ -99,7 +105,21 @@ export function openDatabase(file: string, dir: string, options: OpenOptions = {
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw explainCantOpen(err, dir);
+  }
+}
+
+/**
+ * SQLite says only "unable to open database file" when WAL mode cannot create its `-shm` and
+ * `-wal` files beside the database; the usual cause is a data directory that is not writable.
+ */
+function explainCantOpen(err: unknown, dir: string): unknown {
+  if (!(err instanceof NosError) || err.detail?.code !== 'SQLITE_CANTOPEN') return err;
+  try {
+    accessSync(dir, constants.W_OK);
+    return err;
+  } catch (access) {
+    return storageError(access, dir, 'open the database (WAL mode writes beside it)');
   }
 }
 

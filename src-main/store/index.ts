@@ -10,7 +10,8 @@
  * Every statement is prepared once; every write is one short synchronous transaction. Failures
  * of the disk or the database come out as NosError('STORAGE') naming the file and the fix.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { makeDirs } from '../data/fs-errors';
 import type { RunDetail } from '../contract';
 import { DatasetTable } from './datasets';
 import { guard, openDatabase, type Db, type OpenOptions } from './db';
@@ -44,7 +45,7 @@ export class Store {
   /** Folder of a run's checkpoints and artifacts, created on demand. */
   runDir(runId: number, create = false): string {
     const dir = runDirOf(this.paths.root, runId);
-    if (create) guard(dir, 'create the run folder', () => mkdirSync(dir, { recursive: true }));
+    if (create) guard(dir, 'create the run folder', () => makeDirs(dir));
     return dir;
   }
 

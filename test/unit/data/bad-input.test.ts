@@ -342,4 +342,32 @@ describe('importDataset: permission denied', () => {
     expect(reported.message).toContain(out);
     expect(readdirSync(out)).toEqual([]);
   });
+
+  it('a destination on a read-only file system says so (not "does not exist")', async (ctx) => {
+    const { execFileSync } = await import('node:child_process');
+    const dir = writeIdxFolder(join(tmp.path, 'm'));
+    const ro = join(tmp.path, 'ro');
+    mkdirSync(join(ro, 'datasets'), { recursive: true });
+    try {
+      execFileSync('mount', ['--bind', ro, ro], { stdio: 'ignore' });
+    } catch {
+      ctx.skip();
+    }
+    try {
+      execFileSync('mount', ['-o', 'remount,ro,bind', ro], { stdio: 'ignore' });
+      for (const destination of [join(ro, 'datasets'), join(ro, 'new', 'datasets')]) {
+        const err = await importDataset({ format: 'mnist', path: dir }, destination).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toMatchObject({
+          code: 'STORAGE',
+          message: expect.stringMatching(/read-only file system/),
+        });
+        expect((err as NosError).hint).toMatch(/--data-dir/);
+      }
+    } finally {
+      execFileSync('umount', [ro]);
+    }
+    expect(readdirSync(join(ro, 'datasets'))).toEqual([]);
+  });
 });

@@ -25,7 +25,11 @@ function seed(dir: string): number {
 
 /** What the seeded run looks like; compared before and after each failure. */
 function snapshot(store: Store, id: number) {
-  return { run: store.runs.get(id), series: store.records.series(id), count: store.runs.list().total };
+  return {
+    run: store.runs.get(id),
+    series: store.records.series(id),
+    count: store.runs.list().total,
+  };
 }
 
 function caught(fn: () => unknown): NosError {
@@ -59,7 +63,10 @@ describe('store: database locked by another process', () => {
       db.exec('BEGIN EXCLUSIVE');
       process.stdout.write('locked\\n');
       setInterval(() => {}, 1000);`;
-    holder = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    holder = spawn(process.execPath, ['-e', script], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     return new Promise((resolve, reject) => {
       holder!.stdout!.once('data', () => resolve());
       holder!.once('exit', (code) => reject(new Error(`lock holder exited with ${code}`)));
@@ -77,7 +84,9 @@ describe('store: database locked by another process', () => {
     expect(error.message).toContain(file);
     expect(error.message).toMatch(/locked by another process/);
     expect(error.hint).toMatch(/Another NOS Studio process/);
-    expect(caught(() => store.records.metrics(seeded, 1, null, { 'search/loss': 9 })).code).toBe('STORAGE');
+    expect(caught(() => store.records.metrics(seeded, 1, null, { 'search/loss': 9 })).code).toBe(
+      'STORAGE',
+    );
 
     holder!.kill('SIGKILL');
     await new Promise((r) => holder!.once('exit', r));
@@ -126,6 +135,7 @@ describe('store: read-only data directory', () => {
     });
     expect(error.code).toBe('STORAGE');
     expect(error.message).toContain(tmp.dir);
+    expect(error.message).toMatch(/read-only/);
     expect(error.hint).toMatch(/--data-dir/);
 
     unmount?.();
@@ -144,5 +154,8 @@ describe('store: read-only data directory', () => {
     const error = caught(() => openStore(join(tmp.dir, 'nested', 'data')));
     expect(error.code).toBe('STORAGE');
     expect(error.message).toContain(join(tmp.dir, 'nested', 'data'));
+    // The cause, not the ENOENT that Node's recursive mkdir reports for it.
+    expect(error.message).toMatch(/read-only/);
+    expect(error.message).not.toMatch(/ENOENT/);
   });
 });
