@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { NosService } from '../api/service';
 import { RUN_SORT_FIELDS } from '../contract/api';
+import { DATASET_FORMATS } from '../contract/datasets';
 import { PRESET_NAMES } from '../contract/config';
 import { BACKEND_NAMES, SEARCH_SPACE_NAMES } from '../contract/primitives';
 import { RUN_KINDS, RUN_STATUSES } from '../contract/runs';
@@ -28,6 +29,25 @@ function integer(what: string, min: number) {
     if (!Number.isInteger(n) || n < min) {
       throw new InvalidArgumentError(
         `${what} must be an integer >= ${min}; received ${JSON.stringify(value)}.`,
+      );
+    }
+    return n;
+  };
+}
+
+/** A number in [min, max] (integer when `int`), for flags that mirror bounded schema fields. */
+function bounded(what: string, min: number, max: number, int: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (
+      value.trim() === '' ||
+      !Number.isFinite(n) ||
+      (int && !Number.isInteger(n)) ||
+      n < min ||
+      n > max
+    ) {
+      throw new InvalidArgumentError(
+        `${what} must be ${int ? 'an integer' : 'a number'} from ${min} to ${max}; received ${JSON.stringify(value)}.`,
       );
     }
     return n;
@@ -97,8 +117,44 @@ export function buildProgram(hooks: ProgramHooks): Command {
   const ds = program.command('datasets').description('import and manage datasets');
   ds.command('import <path>')
     .description('import CIFAR-10/100, MNIST/Fashion-MNIST (IDX) or an image folder')
-    .option('--format <format>', 'cifar10, cifar100, mnist, fashion-mnist, image-folder or auto')
+    .addOption(
+      new Option('--format <format>', 'what the files are (default: detected)').choices(
+        DATASET_FORMATS,
+      ),
+    )
     .option('--name <name>', 'display name (also gives the id)')
+    .addOption(
+      new Option('--labels <set>', 'CIFAR-100: fine (100 classes) or coarse (20)').choices([
+        'fine',
+        'coarse',
+      ]),
+    )
+    .option(
+      '--size <px>',
+      'image folders: side images are resized to (default 32)',
+      bounded('--size', 8, 512, true),
+    )
+    .addOption(
+      new Option('--channels <n>', 'image folders: 3 (RGB) or 1 (grey); default 3').choices([
+        '1',
+        '3',
+      ]),
+    )
+    .option(
+      '--test-fraction <f>',
+      'image folders without val/: share of each class held out for testing (default 0.2)',
+      bounded('--test-fraction', 0.01, 0.5, false),
+    )
+    .option(
+      '--seed <n>',
+      'image folders: seed of the held-out choice (default 0)',
+      integer('--seed', 0),
+    )
+    .option(
+      '--max-corrupt <f>',
+      'image folders: refuse the import when more than this share of files is unreadable (default 0.01)',
+      bounded('--max-corrupt', 0, 1, false),
+    )
     .action(
       withService((s, o, path: string, f: datasets.ImportFlags) =>
         datasets.importData(s, o, path, f),

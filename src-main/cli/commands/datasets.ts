@@ -1,6 +1,6 @@
 /** `nos datasets import|list|show|delete`. */
 import type { NosService } from '../../api/service';
-import { DATASET_FORMATS, type DatasetFormat } from '../../contract/datasets';
+import { DATASET_FORMATS, type DatasetFormat, type ImportRequest } from '../../contract/datasets';
 import { NosError } from '../../contract/errors';
 import { bytes, table } from '../format';
 import { EXIT_OK, type Output } from '../output';
@@ -8,6 +8,28 @@ import { EXIT_OK, type Output } from '../output';
 export interface ImportFlags {
   format?: string;
   name?: string;
+  labels?: 'fine' | 'coarse';
+  size?: number;
+  channels?: string;
+  testFraction?: number;
+  seed?: number;
+  maxCorrupt?: number;
+}
+
+/** The import options the flags set (the others keep the schema's defaults). */
+function importOptions(flags: ImportFlags): ImportRequest['options'] {
+  const options: NonNullable<ImportRequest['options']> = {
+    labels: flags.labels,
+    size: flags.size,
+    channels: flags.channels === undefined ? undefined : flags.channels === '1' ? 1 : 3,
+    testFraction: flags.testFraction,
+    seed: flags.seed,
+    maxCorruptFraction: flags.maxCorrupt,
+  };
+  for (const key of Object.keys(options) as (keyof typeof options)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
 }
 
 function parseFormat(format: string | undefined): DatasetFormat {
@@ -20,9 +42,26 @@ function parseFormat(format: string | undefined): DatasetFormat {
   );
 }
 
-export async function importData(service: NosService, output: Output, path: string, flags: ImportFlags) {
+export async function importData(
+  service: NosService,
+  output: Output,
+  path: string,
+  flags: ImportFlags,
+) {
   output.note(`importing ${path}`);
-  const dataset = await service.api.importDataset({ format: parseFormat(flags.format), path, name: flags.name });
+  if (flags.labels !== undefined && flags.format !== undefined && flags.format !== 'cifar100') {
+    throw new NosError(
+      'BAD_INPUT',
+      `--labels applies to CIFAR-100 only; --format is ${flags.format}.`,
+      'Leave out --labels.',
+    );
+  }
+  const dataset = await service.api.importDataset({
+    format: parseFormat(flags.format),
+    path,
+    name: flags.name,
+    options: importOptions(flags),
+  });
   output.document(dataset);
   output.line(
     `imported "${dataset.name}" as ${dataset.id}: ${dataset.trainCount} training and ${dataset.testCount} test images, ` +
@@ -35,10 +74,21 @@ export async function list(service: NosService, output: Output) {
   const datasets = await service.api.listDatasets();
   output.document(datasets);
   if (datasets.length === 0) {
-    output.line('no datasets yet: `nos datasets import PATH`, or run `nos search` to use the bundled sample');
+    output.line(
+      'no datasets yet: `nos datasets import PATH`, or run `nos search` to use the bundled sample',
+    );
     return EXIT_OK;
   }
-  const rows = datasets.map((d) => [d.id, d.format, d.trainCount, d.testCount, d.classCount, d.imageShape.join('x'), bytes(d.bytes), d.name]);
+  const rows = datasets.map((d) => [
+    d.id,
+    d.format,
+    d.trainCount,
+    d.testCount,
+    d.classCount,
+    d.imageShape.join('x'),
+    bytes(d.bytes),
+    d.name,
+  ]);
   output.line(table(['id', 'format', 'train', 'test', 'classes', 'shape', 'size', 'name'], rows));
   return EXIT_OK;
 }
@@ -49,8 +99,15 @@ export async function show(service: NosService, output: Output, id: string) {
   output.document({ ...summary, classes: preview.classes.map(({ samples: _s, ...c }) => c) });
   output.line(`${detail.id}: ${detail.name} (${detail.format}, ${bytes(detail.bytes)})`);
   output.line(`  source ${detail.source}`);
-  output.line(`  images ${detail.imageShape.join('x')}, mean ${detail.mean.map((m) => m.toFixed(3)).join('/')}, std ${detail.std.map((s) => s.toFixed(3)).join('/')}`);
-  output.line(`\n${table(['class', 'name', 'train', 'test'], preview.classes.map((c) => [c.index, c.name, c.trainCount, c.testCount]))}`);
+  output.line(
+    `  images ${detail.imageShape.join('x')}, mean ${detail.mean.map((m) => m.toFixed(3)).join('/')}, std ${detail.std.map((s) => s.toFixed(3)).join('/')}`,
+  );
+  output.line(
+    `\n${table(
+      ['class', 'name', 'train', 'test'],
+      preview.classes.map((c) => [c.index, c.name, c.trainCount, c.testCount]),
+    )}`,
+  );
   return EXIT_OK;
 }
 

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
 import { JOB_MODULES_ENV } from '../../../src-main/cli/session';
+import { writeCifar100, writeImageFolder } from '../data/fixtures';
 import { tempDir } from '../store/helpers';
 
 const TINY = resolve(__dirname, '..', 'jobs', 'fixtures', 'tiny-job.ts');
@@ -130,6 +131,61 @@ describe('nos runs and export', () => {
     const result = await nos(['evaluate']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/pass --run SEARCH_ID or --genotype FILE\|NAME/);
+  });
+});
+
+describe('nos datasets import', () => {
+  it('passes the import flags: CIFAR-100 coarse labels, image folder size and channels', async () => {
+    const dataDir = join(tmp.dir, 'imports');
+    const cifar = writeCifar100(join(tmp.dir, 'c100'), 6, 2);
+    const coarse = await nos(
+      ['datasets', 'import', cifar, '--labels', 'coarse', '--name', 'c100', '--json'],
+      dataDir,
+    );
+    expect(coarse.code).toBe(0);
+    expect(JSON.parse(coarse.stdout)).toMatchObject({
+      format: 'cifar100',
+      classCount: 20,
+      options: { labels: 'coarse' },
+    });
+
+    const root = join(tmp.dir, 'flowers');
+    await writeImageFolder(root, ['daisy', 'rose'], 5);
+    const images = await nos(
+      [
+        'datasets',
+        'import',
+        root,
+        '--size',
+        '12',
+        '--channels',
+        '1',
+        '--test-fraction',
+        '0.2',
+        '--json',
+      ],
+      dataDir,
+    );
+    expect(images.code).toBe(0);
+    expect(JSON.parse(images.stdout)).toMatchObject({
+      format: 'image-folder',
+      imageShape: [12, 12, 1],
+      testCount: 2,
+    });
+  });
+
+  it.each([
+    [['--size', '4'], /--size must be an integer from 8 to 512; received "4"/],
+    [['--test-fraction', 'half'], /--test-fraction must be a number from 0.01 to 0.5/],
+    [['--channels', '2'], /Allowed choices are 1, 3/],
+    [['--format', 'mnist', '--labels', 'coarse'], /--labels applies to CIFAR-100 only/],
+  ])('exits 2 on %j, naming the flag and what it allows', async (flags, message) => {
+    const result = await nos(
+      ['datasets', 'import', join(tmp.dir, 'anything'), ...flags],
+      join(tmp.dir, 'imports-bad'),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
   });
 });
 
