@@ -37,6 +37,22 @@ export type GenotypeToEvaluate = z.infer<typeof GenotypeToEvaluateSchema>;
 // ---------------------------------------------------------------------------------------------
 // Training a derived network from scratch
 
+/** Data, checkpoints, seed and backend: the same fields in all three evaluation jobs. */
+const dataFields = {
+  flip: z.boolean().default(true),
+  /** Random-crop padding in pixels (0 turns cropping off). */
+  cropPadding: z.number().int().nonnegative().default(4),
+  /** Training / test images used (seeded subsets); null uses all of them. */
+  trainImages: positiveInt.nullable().default(null),
+  testImages: positiveInt.nullable().default(null),
+  /** Images per forward pass when evaluating on the test set. */
+  evalBatch: positiveInt.default(256),
+  /** Write a checkpoint every this many steps (and always at the end of an epoch). */
+  checkpointEverySteps: positiveInt.default(200),
+  seed: z.number().int().nonnegative().default(0),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
+};
+
 /** The training schedule shared by evaluation and the random baseline (NOS-SPEC section 4). */
 const trainingFields = {
   /** Cells of the evaluation network; reduction cells sit at 1/3 and 2/3 of the depth. */
@@ -60,18 +76,7 @@ const trainingFields = {
   cutout: z.number().int().nonnegative().default(16),
   /** Final drop-path probability, reached linearly from 0 over the epochs (as DARTS). */
   dropPath: z.number().min(0).lt(1).default(0.3),
-  flip: z.boolean().default(true),
-  /** Random-crop padding in pixels (0 turns cropping off). */
-  cropPadding: z.number().int().nonnegative().default(4),
-  /** Training / test images used (seeded subsets); null uses all of them. */
-  trainImages: positiveInt.nullable().default(null),
-  testImages: positiveInt.nullable().default(null),
-  /** Images per forward pass when evaluating on the test set. */
-  evalBatch: positiveInt.default(256),
-  /** Write a checkpoint every this many steps (and always at the end of an epoch). */
-  checkpointEverySteps: positiveInt.default(200),
-  seed: z.number().int().nonnegative().default(0),
-  backend: z.enum(BACKEND_NAMES).default('auto'),
+  ...dataFields,
 };
 
 export const EvaluationConfig = z.object({
@@ -199,14 +204,7 @@ export const OpStudyConfig = z.object({
   /** 'step': divide lr by 10 every `lrStepEpochs` (the paper's recipe); 'cosine': to 0. */
   schedule: z.enum(['step', 'cosine']).default('step'),
   lrStepEpochs: positiveInt.default(30),
-  flip: z.boolean().default(true),
-  cropPadding: z.number().int().nonnegative().default(4),
-  trainImages: positiveInt.nullable().default(null),
-  testImages: positiveInt.nullable().default(null),
-  evalBatch: positiveInt.default(256),
-  checkpointEverySteps: positiveInt.default(200),
-  seed: z.number().int().nonnegative().default(0),
-  backend: z.enum(BACKEND_NAMES).default('auto'),
+  ...dataFields,
 });
 export type OpStudyConfig = z.infer<typeof OpStudyConfig>;
 export type OpStudyConfigInput = z.input<typeof OpStudyConfig>;

@@ -13,6 +13,7 @@ import {
   parseEvaluationConfig,
   resolveWeightDecay,
   type EvaluationConfig,
+  type RunStatistics,
 } from '../contract/evaluation';
 import type { Genotype } from '../contract/genotype';
 import { METRIC } from '../contract/metrics';
@@ -161,16 +162,23 @@ async function evaluate(
   return state.runs;
 }
 
+/** Top-1 and top-5 error statistics of the runs. */
+function runStatistics(runs: EvaluationRunResult[]): { top1: RunStatistics; top5: RunStatistics } {
+  return {
+    top1: summarize(
+      'eval/top1_error',
+      runs.map((r) => r.top1Error),
+    ),
+    top5: summarize(
+      'eval/top5_error',
+      runs.map((r) => r.top5Error),
+    ),
+  };
+}
+
 /** Writes the runs and their statistics, and names the best run's export. */
 function report(runs: EvaluationRunResult[], ctx: RunContext): void {
-  const top1 = summarize(
-    'eval/top1_error',
-    runs.map((r) => r.top1Error),
-  );
-  const top5 = summarize(
-    'eval/top5_error',
-    runs.map((r) => r.top5Error),
-  );
+  const { top1, top5 } = runStatistics(runs);
   ctx.log.info(`evaluation: test top-1 error % ${formatStatistics(top1)}`);
   ctx.log.info(`evaluation: test top-5 error % ${formatStatistics(top5)}`);
   const path = join(ctx.runDir, 'evaluation.json');
@@ -183,14 +191,7 @@ function report(runs: EvaluationRunResult[], ctx: RunContext): void {
 
 /** Headline figures, each named for what it is (mean, sd, best, n). */
 export function evaluationSummary(runs: EvaluationRunResult[]): Record<string, number | null> {
-  const top1 = summarize(
-    'eval/top1_error',
-    runs.map((r) => r.top1Error),
-  );
-  const top5 = summarize(
-    'eval/top5_error',
-    runs.map((r) => r.top5Error),
-  );
+  const { top1, top5 } = runStatistics(runs);
   return {
     ...statisticsSummary('top1_error', top1),
     ...statisticsSummary('top5_error', top5),
