@@ -3,15 +3,16 @@
  * dataset and store it in the run folder (teacher.json + weights), ready to guide searches on
  * that same dataset (search config teacher.mode 'run').
  *
- * Known shortcoming: teacher training restarts from its first epoch when resumed; it writes no
- * mid-training checkpoints (the search, which is the long job, does).
+ * Training checkpoints (every epoch and on pause) live in the run folder; a resumed teacher run
+ * continues from the last one.
  */
+import { join } from 'node:path';
 import { parseTeacherConfig } from '../contract/config';
 import { NosError } from '../contract/errors';
 import { initBackend } from '../engine';
 import type { JobRunner } from '../training/job';
 import { openSearchDataset } from './data-source';
-import { trainTeacher } from './teachers/train-teacher';
+import { TEACHER_TRAINING_CHECKPOINT, trainTeacher } from './teachers/train-teacher';
 
 export const run: JobRunner = async (job, ctx) => {
   const config = parseTeacherConfig(job.config);
@@ -20,7 +21,13 @@ export const run: JobRunner = async (job, ctx) => {
     throw new NosError('BAD_INPUT', 'A teacher run needs a dataset.', 'Pass --dataset NAME.');
   }
   const dataset = openSearchDataset(job.datasetDir);
-  const teacher = await trainTeacher({ dataset, config, ctx, phase: 'teacher' });
+  const teacher = await trainTeacher({
+    dataset,
+    config,
+    ctx,
+    phase: 'teacher',
+    checkpointPath: join(job.runDir, TEACHER_TRAINING_CHECKPOINT),
+  });
   try {
     teacher.save(job.runDir);
     ctx.artifact('teacher', job.runDir);

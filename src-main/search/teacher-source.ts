@@ -12,7 +12,7 @@ import type { RunContext } from '../training/run-context';
 import type { SearchDataset } from './data-source';
 import { importTeacher } from './teachers/imported';
 import { TEACHER_META_FILE, Teacher } from './teachers/teacher';
-import { trainTeacher } from './teachers/train-teacher';
+import { TEACHER_TRAINING_CHECKPOINT, trainTeacher } from './teachers/train-teacher';
 
 /** Folder inside a search run where an inline-trained teacher is kept (resume reuses it). */
 export const INLINE_TEACHER_DIR = 'teacher';
@@ -67,7 +67,14 @@ export async function obtainTeacher(
         ...config.teacher,
         inputSize: config.teacher.inputSize ?? config.inputSize,
       };
-      teacher = await trainTeacher({ dataset, config: teacherConfig, ctx, phase: 'teacher' });
+      teacher = await trainTeacher({
+        dataset,
+        config: teacherConfig,
+        ctx,
+        phase: 'teacher',
+        // A search paused while its teacher trains continues the teacher's training.
+        checkpointPath: join(ctx.runDir, TEACHER_TRAINING_CHECKPOINT),
+      });
       teacher.save(inline);
       ctx.artifact('teacher', inline);
     }

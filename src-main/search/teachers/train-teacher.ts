@@ -6,11 +6,20 @@
  *
  * Where we differ: presets scale the recipe down (fewer epochs, a narrower network, a subset
  * of the images) so a teacher trains in minutes on a CPU; `paper` keeps it.
+ *
+ * With a checkpoint path, training writes a checkpoint (weights, batch-norm buffers, optimiser
+ * slots, epoch, step and the epoch's running sums) at the end of every epoch and when paused,
+ * and continues from that file when it exists: the paper's 300-epoch teacher survives a pause
+ * or a crash. Batches and augmentation are pure functions of (seed, epoch, step), so the
+ * continued training draws what an uninterrupted one would.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TeacherConfig } from '../../contract/config';
+import { NosError } from '../../contract/errors';
 import { METRIC } from '../../contract/metrics';
 import { mixSeed, permutation } from '../../data/rng';
+import { existsSync, rmSync } from 'node:fs';
+import { loadCheckpoint, saveCheckpoint, takePrefix, withPrefix } from '../../training/checkpoint';
 import type { RunContext } from '../../training/run-context';
 import { Sgd } from '../../training/optim';
 import { cosineLr, stepLr } from '../../training/schedule';
@@ -40,6 +49,24 @@ export interface TrainTeacherOptions {
   phase?: string;
   /** Test images scored at the end (a prefix of the test set); 0 skips scoring. */
   testImages?: number;
+  /**
+   * Where training checkpoints go (one file, replaced atomically); when the file exists,
+   * training continues from it. It is removed once the teacher is trained.
+   */
+  checkpointPath?: string;
+}
+
+/** File name of the checkpoint of a teacher in training, inside its run folder. */
+export const TEACHER_TRAINING_CHECKPOINT = 'teacher-training.nosckpt';
+
+/** Position and running sums of a teacher training, as its checkpoint stores them. */
+interface TeacherCheckpointMeta {
+  kind: 'teacher-training';
+  epoch: number;
+  step: number;
+  lossSum: number;
+  correct: number;
+  optimizer: { kind: 'sgd' | 'adam'; step: number; lr: number };
 }
 
 /** Trains a teacher and returns it frozen (eval mode is the caller's: use `stages`). */
@@ -65,7 +92,7 @@ export async function trainTeacher(opts: TrainTeacherOptions): Promise<Teacher> 
   };
   const teacher = new Teacher(net, teacherMeta);
   try {
-    await fit(teacher, pickImages(dataset.train, config), config, ctx, phase);
+    await fit(teacher, pickImages(dataset.train, config), config, ctx, phase, opts.checkpointPath);
     const limit = Math.min(opts.testImages ?? 1000, imageCount(dataset.test));
     if (limit > 0) {
       const top1 = evaluateTop1(teacher, dataset.test, limit);
@@ -95,6 +122,7 @@ async function fit(
   config: TeacherConfig,
   ctx: RunContext,
   phase: string,
+  checkpointPath: string | undefined,
 ): Promise<void> {
   const net = teacher.net;
   const optimizer = new Sgd(net.namedWeights(), {
@@ -107,14 +135,43 @@ async function fit(
   const stepsPerEpoch = Math.ceil(n / config.batch);
   const totalSteps = stepsPerEpoch * config.epochs;
   const started = Date.now();
+  let [epoch, step, lossSum, correct] = [0, 0, 0, 0];
+  type Position = Pick<TeacherCheckpointMeta, 'epoch' | 'step' | 'lossSum' | 'correct'>;
+  const save = (at: Position): void => {
+    if (!checkpointPath) return;
+    const state = optimizer.getState();
+    const meta: TeacherCheckpointMeta = {
+      kind: 'teacher-training',
+      ...at,
+      optimizer: { kind: state.kind, step: state.step, lr: state.lr },
+    };
+    saveCheckpoint(checkpointPath, {
+      meta,
+      tensors: { ...withPrefix(net.stateDict(), 'model'), ...withPrefix(state.slots, 'opt') },
+    });
+  };
   try {
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    if (checkpointPath && existsSync(checkpointPath)) {
+      const ckpt = loadCheckpoint<TeacherCheckpointMeta>(checkpointPath);
+      if (ckpt.meta.kind !== 'teacher-training') {
+        throw new NosError(
+          'BAD_INPUT',
+          `${checkpointPath} is not a teacher-training checkpoint.`,
+          'Delete it to train the teacher from the start.',
+        );
+      }
+      net.loadStateDict(takePrefix(ckpt.tensors, 'model'));
+      optimizer.setState({ ...ckpt.meta.optimizer, slots: takePrefix(ckpt.tensors, 'opt') });
+      ({ epoch, step, lossSum, correct } = ckpt.meta);
+      ctx.log.info(`teacher: continuing from epoch ${epoch + 1}, step ${step + 1}`);
+    }
+    const sessionStart = epoch * stepsPerEpoch + step;
+    for (; epoch < config.epochs; epoch++, step = 0, lossSum = 0, correct = 0) {
       const epochStart = Date.now();
       const order = epochOrder(n, config.seed, epoch, 0x7e);
-      let lossSum = 0;
-      let correct = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
+      for (; step < stepsPerEpoch; step++) {
         const signal = await checkControl(ctx);
+        if (signal === 'pause') save({ epoch, step, lossSum, correct });
         if (signal !== 'run') throw new RunStopped(signal);
         const done = epoch * stepsPerEpoch + step;
         optimizer.lr =
@@ -140,14 +197,15 @@ async function fit(
         assertFinite(lossValue, 'teacher loss', epoch, step);
         lossSum += lossValue * idx.length;
         const elapsed = (Date.now() - started) / 1000;
+        const doneHere = done + 1 - sessionStart;
         ctx.progress({
           phase,
           epoch,
           epochs: config.epochs,
           step,
           stepsPerEpoch,
-          imagesPerSecond: ((done + 1) * config.batch) / Math.max(elapsed, 1e-3),
-          etaSeconds: (elapsed / (done + 1)) * (totalSteps - done - 1),
+          imagesPerSecond: (doneHere * config.batch) / Math.max(elapsed, 1e-3),
+          etaSeconds: (elapsed / doneHere) * (totalSteps - done - 1),
           loss: lossValue,
         });
       }
@@ -157,7 +215,9 @@ async function fit(
         [METRIC.lr]: optimizer.lr,
         [METRIC.epochSeconds]: (Date.now() - epochStart) / 1000,
       });
+      if (epoch + 1 < config.epochs) save({ epoch: epoch + 1, step: 0, lossSum: 0, correct: 0 });
     }
+    if (checkpointPath) rmSync(checkpointPath, { force: true });
   } finally {
     optimizer.dispose();
   }

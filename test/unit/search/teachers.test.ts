@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -83,6 +83,47 @@ describe('Teacher', () => {
     teacher.dispose();
     loaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('continues a paused training from its checkpoint to the weights of an uninterrupted one', async () => {
+    const data = tinyDataset();
+    const config = parseTeacherConfig({
+      arch: 'resnet18',
+      width: 4,
+      epochs: 2,
+      batch: 16,
+      lr: 0.05,
+      schedule: 'cosine',
+      cropPadding: 1,
+    });
+    const train = (dir: string, control?: () => 'run' | 'pause') =>
+      trainTeacher({
+        dataset: data,
+        config,
+        ctx: memoryRunContext(dir, control).ctx,
+        testImages: 0,
+        checkpointPath: join(dir, 'teacher-training.nosckpt'),
+      });
+    const a = await train(mkdtempSync(join(tmpdir(), 'teacher-a-')));
+
+    // 4 steps per epoch: pause before the 7th step (epoch 2, step 3), then continue.
+    const dirB = mkdtempSync(join(tmpdir(), 'teacher-b-'));
+    let polls = 0;
+    await expect(train(dirB, () => (++polls === 7 ? 'pause' : 'run'))).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    expect(existsSync(join(dirB, 'teacher-training.nosckpt'))).toBe(true);
+    let resumedPolls = 0;
+    const b = await train(dirB, () => (++resumedPolls, 'run'));
+    expect(resumedPolls).toBe(2);
+    expect(existsSync(join(dirB, 'teacher-training.nosckpt'))).toBe(false);
+
+    const sa = a.net.stateDict();
+    const sb = b.net.stateDict();
+    expect(Object.keys(sb)).toEqual(Object.keys(sa));
+    for (const k of Object.keys(sa)) expect(Array.from(sb[k].data)).toEqual(Array.from(sa[k].data));
+    a.dispose();
+    b.dispose();
   });
 
   it('says what is missing when a folder holds no teacher', () => {
