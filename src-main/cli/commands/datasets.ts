@@ -77,19 +77,29 @@ export async function list(service: NosService, output: Output) {
     output.line(
       'no datasets yet: `nos datasets import PATH`, or run `nos search` to use the bundled sample',
     );
-    return EXIT_OK;
+  } else {
+    const rows = datasets.map((d) => [
+      d.id,
+      d.format,
+      d.trainCount,
+      d.testCount,
+      d.classCount,
+      d.imageShape.join('x'),
+      bytes(d.bytes),
+      d.name,
+    ]);
+    output.line(table(['id', 'format', 'train', 'test', 'classes', 'shape', 'size', 'name'], rows));
   }
-  const rows = datasets.map((d) => [
-    d.id,
-    d.format,
-    d.trainCount,
-    d.testCount,
-    d.classCount,
-    d.imageShape.join('x'),
-    bytes(d.bytes),
-    d.name,
-  ]);
-  output.line(table(['id', 'format', 'train', 'test', 'classes', 'shape', 'size', 'name'], rows));
+  // Real data already on this machine (Debian's Fashion-MNIST, the bundled sample): offered.
+  if (!output.json) {
+    const offered = (await service.api.detectDatasets()).filter((d) => d.importedAs === null);
+    for (const d of offered) {
+      output.line(
+        `\nfound on this machine: ${d.label}, ${d.trainCount} training and ${d.testCount} test images`,
+      );
+      output.line(`  import it with \`nos datasets import ${d.request.path}\``);
+    }
+  }
   return EXIT_OK;
 }
 

@@ -174,6 +174,15 @@ describe('nos datasets import', () => {
     });
   });
 
+  it('offers the real data found on this machine that is not imported yet', async () => {
+    const listed = await nos(['datasets', 'list'], join(tmp.dir, 'offers'));
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(
+      /found on this machine: Fashion-MNIST sample \(bundled\), 3000 training and 1000 test images/,
+    );
+    expect(listed.stdout).toMatch(/import it with `nos datasets import .*fashion-mnist-sample`/);
+  });
+
   it.each([
     [['--size', '4'], /--size must be an integer from 8 to 512; received "4"/],
     [['--test-fraction', 'half'], /--test-fraction must be a number from 0.01 to 0.5/],
