@@ -8,6 +8,7 @@
  * Runs follow one another in one job; metrics of run r are reported at epochs
  * r * epochs ... (r + 1) * epochs - 1, so one chart shows them in sequence.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   parseEvaluationConfig,
@@ -15,12 +16,12 @@ import {
   type EvaluationConfig,
   type RunStatistics,
 } from '../contract/evaluation';
-import type { Genotype } from '../contract/genotype';
+import { parseGenotype, type Genotype } from '../contract/genotype';
 import { METRIC } from '../contract/metrics';
 import { initBackend } from '../engine';
 import type { LoadedDataset } from '../data/dataset';
 import type { CheckpointData } from '../training/checkpoint';
-import type { JobRunner } from '../training/job';
+import type { JobRunner, JobSpec } from '../training/job';
 import type { RunContext } from '../training/run-context';
 import { writeJsonAtomic } from '../util/atomic-file';
 import type { BatchSource } from './batches';
@@ -59,7 +60,7 @@ export const run: JobRunner = async (job, ctx) => {
   const backend = await initBackend(job.backend === 'auto' ? config.backend : job.backend, (l) =>
     ctx.log.info(l),
   );
-  const genotype = resolveGenotype(config.genotype, job.genotype);
+  const genotype = genotypeToTrain(job, config);
   ctx.genotype(0, genotype, true);
   exportGenotype(ctx.runDir, genotype).forEach((f) => ctx.artifact('genotype', f));
 
@@ -80,6 +81,16 @@ export const run: JobRunner = async (job, ctx) => {
     data.close();
   }
 };
+
+/**
+ * The genotype named by the config; on resume, the one the run started with (written into its
+ * folder at the start), so a genotype file edited or removed meanwhile changes nothing.
+ */
+function genotypeToTrain(job: JobSpec, config: EvaluationConfig): Genotype {
+  const started = join(job.runDir, 'genotype.json');
+  if (job.resumeFrom && existsSync(started)) return parseGenotype(readFileSync(started, 'utf8'));
+  return resolveGenotype(config.genotype, job.genotype);
+}
 
 async function evaluate(
   config: EvaluationConfig,

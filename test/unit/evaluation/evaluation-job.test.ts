@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NosError } from '../../../src-main/contract/errors';
@@ -10,6 +10,7 @@ import {
 import { run as runEvaluation } from '../../../src-main/evaluation/job';
 import { run as runRandomBaseline } from '../../../src-main/evaluation/random-baseline-job';
 import { loadExportedNetwork } from '../../../src-main/evaluation/export';
+import { resourcePath } from '../../../src-main/evaluation/reference';
 import '../../../src-main/evaluation/train-derived';
 import { openDataset } from '../../../src-main/data';
 import { BatchSource } from '../../../src-main/evaluation/batches';
@@ -146,8 +147,10 @@ describe('evaluation job', () => {
 
   it('pauses in the second repeat with a checkpoint and resumes to completion', async () => {
     const runDir = join(tmp.dir, 'pause');
+    const genotypeFile = join(tmp.dir, 'to-evaluate.txt');
+    copyFileSync(resourcePath('genotypes/darts-v1.txt'), genotypeFile);
     const config = evaluationConfigFromPreset('smoke', {
-      genotype: { from: 'published', name: 'darts-v1' },
+      genotype: { from: 'file', path: genotypeFile },
       repeats: 2,
       export: false,
     });
@@ -161,6 +164,8 @@ describe('evaluation job', () => {
     const checkpoint = first.record.checkpoints.at(-1)?.path as string;
     expect(existsSync(checkpoint)).toBe(true);
 
+    // The run resumes with the genotype it started with, though its file is gone.
+    rmSync(genotypeFile);
     const second = memoryRunContext(runDir);
     const result = await runEvaluation(
       spec(runDir, config, { resumeFrom: checkpoint }),
