@@ -74,3 +74,34 @@ export function parseTags(text: string): string[] {
     ),
   ];
 }
+
+/**
+ * A run's summary (free-form numbers each job reports) as readable rows: "searchTop1" and
+ * "top1_error_mean" become "search top-1" and "top-1 error mean"; accuracies (fractions, as the
+ * search jobs report them) and errors (percent) read as percentages; counts as counts. Empty
+ * values are left out rather than shown as dashes.
+ */
+export function summaryRows(
+  summary: Record<string, number | string | null>,
+): { key: string; label: string; value: string }[] {
+  return Object.entries(summary).flatMap(([key, value]) => {
+    if (value === null || value === '') return [];
+    const label = key
+      .replace(/([a-z])([A-Z0-9])/g, '$1 $2')
+      .replace(/_/g, ' ')
+      .toLowerCase()
+      .replace(/\btop ?([15])\b/g, 'top-$1')
+      .replace(/\bmult adds\b/, 'mult-adds')
+      .replace(/\bn$/, 'runs');
+    return [{ key, label, value: formatSummaryValue(key, value) }];
+  });
+}
+
+function formatSummaryValue(key: string, value: number | string): string {
+  if (typeof value === 'string') return value;
+  if (/_n$/.test(key)) return String(value); // how many runs a statistic is over
+  if (/error/i.test(key)) return formatPercent(value);
+  if (/top[15]$/i.test(key)) return formatPercent(value, true);
+  if (/params|mult_?adds/i.test(key)) return formatParams(value);
+  return formatMetric(value);
+}

@@ -6,6 +6,7 @@ import {
   formatParams,
   formatPercent,
   parseTags,
+  summaryRows,
 } from '../../../src-renderer/src/lib/format';
 
 describe('format', () => {
@@ -52,5 +53,29 @@ describe('format', () => {
 
   it('splits tags on commas and spaces and drops duplicates', () => {
     expect(parseTags(' ablation, seed-2  ablation,,')).toEqual(['ablation', 'seed-2']);
+  });
+});
+
+describe('summaryRows', () => {
+  it('labels, units and left-out empties of a search and an evaluation summary', () => {
+    const rows = summaryRows({
+      searchTop1: 0.1875,
+      paramFreeOps: 3,
+      top1_error_mean: 93.75,
+      top1_error_sd: null,
+      top1_error_n: 1,
+      mult_adds: 2023372,
+      params: 10661,
+      space: 'nos',
+    });
+    expect(rows.map((r) => [r.label, r.value])).toEqual([
+      ['search top-1', '18.75 %'],
+      ['param free ops', '3'],
+      ['top-1 error mean', '93.75 %'],
+      ['top-1 error runs', '1'],
+      ['mult-adds', '2.02 M'],
+      ['params', '10.7 k'],
+      ['space', 'nos'],
+    ]);
   });
 });
