@@ -310,6 +310,45 @@ describe('runSearchLoop', () => {
     net.dispose();
   });
 
+  it('records both alpha matrices and the genotype per epoch, and warns when parameter-free ops take over', async () => {
+    const config = tinyConfig({
+      epochs: 1,
+      guidance: 'none',
+      teacher: { ...tinyConfig().teacher, mode: 'none' },
+    });
+    const net = tinyNet(config);
+    // Alphas that already favour skip_connect everywhere: a collapsed search.
+    const skip = SEARCH_SPACES.nos.indexOf('skip_connect');
+    for (const a of net.alphaList()) {
+      const [rows, cols] = a.shape;
+      const values = Array.from({ length: rows * cols }, (_, i) => (i % cols === skip ? 3 : 0));
+      const t = tf.tensor(values, a.shape);
+      a.assign(t);
+      t.dispose();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'search-collapse-'));
+    const run = loopInput(config, net, null, dir);
+    await runSearchLoop(run.input);
+
+    const [snap] = run.record.alphas;
+    expect(snap.snapshots.map((s) => s.cellType)).toEqual(['normal', 'reduce']);
+    for (const s of snap.snapshots) {
+      expect(s.primitives).toEqual(SEARCH_SPACES.nos);
+      expect(s.alphaSoftmax.length).toBe(18);
+      s.alphaSoftmax.forEach((row) => {
+        expect(row.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+        expect(row.indexOf(Math.max(...row))).toBe(skip);
+      });
+    }
+    expect(run.record.genotypes.map((g) => g.final)).toEqual([false, true]);
+    const epoch = run.record.metrics.find((m) => m.step === null)!.values;
+    expect(epoch['genotype/param_free_ops']).toBe(12);
+    expect(epoch['time/epoch_s']).toBeGreaterThanOrEqual(0);
+    const warnings = run.record.logs.filter((l) => l.level === 'warn').map((l) => l.message);
+    expect(warnings.join('\n')).toMatch(/12 of the normal cell's 12 chosen ops are parameter-free/);
+    net.dispose();
+  });
+
   it('stops within one step on cancel', async () => {
     const config = tinyConfig({
       guidance: 'none',
