@@ -5,15 +5,43 @@
  */
 import { join } from 'node:path';
 import { NosError } from '../contract/errors';
+import type { BackendName } from '../contract/primitives';
 import { openDataset, type LoadedDataset } from '../data/dataset';
+import { initBackend } from '../engine';
 import { loadCheckpoint, type CheckpointData } from '../training/checkpoint';
 import type { JobSpec } from '../training/job';
+import type { RunContext } from '../training/run-context';
 import { cosineLr, stepLr } from '../training/schedule';
 import { BatchSource } from './batches';
 import type { TrainerMeta, TrainOutcome } from './trainer';
 
 /** The single checkpoint file of a run (overwritten; the latest position only). */
 export const checkpointPath = (runDir: string): string => join(runDir, 'checkpoint.nosckpt');
+
+/** Starts the backend the job names, or the config's when the job says 'auto'. */
+export async function startBackend(
+  job: JobSpec,
+  configured: BackendName,
+  ctx: RunContext,
+): Promise<{ name: string; version: string }> {
+  const info = await initBackend(job.backend === 'auto' ? configured : job.backend, (l) =>
+    ctx.log.info(l),
+  );
+  return { name: info.name, version: info.version };
+}
+
+/** Runs `fn` on the job's dataset and closes the dataset afterwards. */
+export async function withJobDataset<T>(
+  job: JobSpec,
+  fn: (data: LoadedDataset) => Promise<T>,
+): Promise<T> {
+  const data = openJobDataset(job);
+  try {
+    return await fn(data);
+  } finally {
+    data.close();
+  }
+}
 
 export function openJobDataset(job: JobSpec): LoadedDataset {
   if (!job.datasetDir) {

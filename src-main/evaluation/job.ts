@@ -18,7 +18,6 @@ import {
 } from '../contract/evaluation';
 import { parseGenotype, type Genotype } from '../contract/genotype';
 import { METRIC } from '../contract/metrics';
-import { initBackend } from '../engine';
 import type { LoadedDataset } from '../data/dataset';
 import type { CheckpointData } from '../training/checkpoint';
 import type { JobRunner, JobSpec } from '../training/job';
@@ -30,9 +29,10 @@ import { resolveGenotype } from './genotype-source';
 import {
   batchSourceFor,
   checkpointPath,
-  openJobDataset,
   resumePoint,
+  startBackend,
   throwIfStopped,
+  withJobDataset,
 } from './job-support';
 import { formatStatistics, statisticsSummary, summarize } from './statistics';
 import { trainDerived, type DerivedTraining } from './train-derived';
@@ -57,29 +57,20 @@ interface EvaluationState {
 
 export const run: JobRunner = async (job, ctx) => {
   const config = parseEvaluationConfig(job.config);
-  const backend = await initBackend(job.backend === 'auto' ? config.backend : job.backend, (l) =>
-    ctx.log.info(l),
-  );
+  const backend = await startBackend(job, config.backend, ctx);
   const genotype = genotypeToTrain(job, config);
   ctx.genotype(0, genotype, true);
   exportGenotype(ctx.runDir, genotype).forEach((f) => ctx.artifact('genotype', f));
 
-  const data = openJobDataset(job);
-  try {
+  return withJobDataset(job, async (data) => {
     const source = batchSourceFor(data, config);
     ctx.log.info(
       `evaluation: ${genotype.space} genotype, ${config.cells} cells, ${config.channels} channels, ` +
         `${source.trainCount} training and ${source.testCount} test images of ${data.meta.name}`,
     );
     const runs = await evaluate(config, genotype, data, source, ctx, resumePoint(job));
-    return {
-      summary: evaluationSummary(runs),
-      genotype,
-      backend: { name: backend.name, version: backend.version },
-    };
-  } finally {
-    data.close();
-  }
+    return { summary: evaluationSummary(runs), genotype, backend };
+  });
 };
 
 /**

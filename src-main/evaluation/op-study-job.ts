@@ -15,7 +15,6 @@ import {
   type OpStudyVariant,
 } from '../contract/evaluation';
 import { METRIC } from '../contract/metrics';
-import { initBackend } from '../engine';
 import { Random } from '../nn/random';
 import { countMultAdds } from '../nos/complexity';
 import type { JobRunner, JobResult } from '../training/job';
@@ -24,10 +23,11 @@ import {
   batchSourceFor,
   checkpointPath,
   cosineSchedule,
-  openJobDataset,
   resumePoint,
+  startBackend,
   stepSchedule,
   throwIfStopped,
+  withJobDataset,
 } from './job-support';
 import { OpStudyNet } from './op-study-net';
 import { trainClassifier, type TrainerMeta, type TrainSchedule } from './trainer';
@@ -55,11 +55,8 @@ interface StudyState {
 
 export const run: JobRunner = async (job, ctx) => {
   const config = parseOpStudyConfig(job.config);
-  const backend = await initBackend(job.backend === 'auto' ? config.backend : job.backend, (l) =>
-    ctx.log.info(l),
-  );
-  const data = openJobDataset(job);
-  try {
+  const backend = await startBackend(job, config.backend, ctx);
+  return withJobDataset(job, async (data): Promise<JobResult> => {
     const source = batchSourceFor(data, { ...config, cutout: 0 });
     const rows = await runStudy(config, source, ctx, resumePoint<StudyState>(job));
     const path = join(ctx.runDir, 'op-study.json');
@@ -67,14 +64,8 @@ export const run: JobRunner = async (job, ctx) => {
     ctx.artifact('op-study', path);
     writeFileAtomic(join(ctx.runDir, 'op-study.md'), formatStudyTable(rows));
     ctx.artifact('op-study-table', join(ctx.runDir, 'op-study.md'));
-    const result: JobResult = {
-      summary: studySummary(rows),
-      backend: { name: backend.name, version: backend.version },
-    };
-    return result;
-  } finally {
-    data.close();
-  }
+    return { summary: studySummary(rows), backend };
+  });
 };
 
 async function runStudy(

@@ -14,7 +14,6 @@ import {
   type RandomBaselineConfig,
 } from '../contract/evaluation';
 import type { Genotype } from '../contract/genotype';
-import { initBackend } from '../engine';
 import type { LoadedDataset } from '../data/dataset';
 import type { CheckpointData } from '../training/checkpoint';
 import type { JobRunner } from '../training/job';
@@ -24,9 +23,10 @@ import type { BatchSource } from './batches';
 import {
   batchSourceFor,
   checkpointPath,
-  openJobDataset,
   resumePoint,
+  startBackend,
   throwIfStopped,
+  withJobDataset,
 } from './job-support';
 import { sampleGenotypes } from './random-genotype';
 import { formatStatistics, statisticsSummary, summarize } from './statistics';
@@ -50,11 +50,8 @@ interface BaselineState {
 
 export const run: JobRunner = async (job, ctx) => {
   const config = parseRandomBaselineConfig(job.config);
-  const backend = await initBackend(job.backend === 'auto' ? config.backend : job.backend, (l) =>
-    ctx.log.info(l),
-  );
-  const data = openJobDataset(job);
-  try {
+  const backend = await startBackend(job, config.backend, ctx);
+  return withJobDataset(job, async (data) => {
     const source = batchSourceFor(data, config);
     const results = await trainSamples(config, data, source, ctx, resumePoint(job));
     const top1 = summarize(
@@ -76,11 +73,9 @@ export const run: JobRunner = async (job, ctx) => {
         best_params: best.params,
       },
       genotype: best.genotype,
-      backend: { name: backend.name, version: backend.version },
+      backend,
     };
-  } finally {
-    data.close();
-  }
+  });
 };
 
 async function trainSamples(
