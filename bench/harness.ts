@@ -62,6 +62,11 @@ export interface BenchResult {
   minMs: number | null;
   meanMs: number | null;
   iterations: number;
+  /**
+   * Median CPU time of the whole process per iteration (every thread: worker threads count),
+   * ms. On a busy machine it shows the work done where wall time mostly shows the queue.
+   */
+  cpuMs: number | null;
   /** Highest resident set size sampled around the case's iterations, MB. */
   peakRssMb: number | null;
   /** tf.memory().numTensors after the timed iterations minus before them. */
@@ -103,6 +108,7 @@ export async function runCase(
     medianMs: null,
     minMs: null,
     meanMs: null,
+    cpuMs: null,
     iterations: 0,
     peakRssMb: null,
     tensorDrift: null,
@@ -130,11 +136,15 @@ export async function runCase(
     const tensorsBefore = tf.memory().numTensors;
     let peakRss = process.memoryUsage.rss();
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < iterations; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await c.run(state, ctx);
       await settle();
       times.push(performance.now() - t0);
+      const used = process.cpuUsage(c0);
+      cpu.push((used.user + used.system) / 1000);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }
     const drift = tf.memory().numTensors - tensorsBefore;
@@ -144,6 +154,7 @@ export async function runCase(
       medianMs: round(median(times)),
       minMs: round(Math.min(...times)),
       meanMs: round(times.reduce((a, b) => a + b, 0) / times.length),
+      cpuMs: round(median(cpu)),
       iterations,
       peakRssMb: mb(peakRss),
       tensorDrift: drift,
@@ -160,12 +171,22 @@ export async function runCase(
 
 /** A plain-text table of results, one row per case and backend. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['case', 'backend', 'median ms', 'min ms', 'peak RSS MB', 'drift', 'vs peer'];
+  const header = [
+    'case',
+    'backend',
+    'median ms',
+    'min ms',
+    'cpu ms',
+    'peak RSS MB',
+    'drift',
+    'vs peer',
+  ];
   const rows = results.map((r) => [
     `${r.group}/${r.name}`,
     r.backend,
     r.skipped ? `skipped: ${r.skipped}` : fmt(r.medianMs),
     fmt(r.minMs),
+    fmt(r.cpuMs),
     fmt(r.peakRssMb),
     r.tensorDrift === null ? '' : String(r.tensorDrift),
     r.peerRatio === null ? '' : `${r.peerRatio.toFixed(2)}x`,

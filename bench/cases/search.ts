@@ -4,7 +4,9 @@
  * CE + 1000 * AT against a frozen teacher whose stage outputs are computed inside the step, as
  * in the PyTorch peer's `search_step`. The tiny case matches the peer's tiny config (NOS space,
  * C=8, 5 cells, 28x28x1, batch 32; here in micro-batches of 8 so wasm's heap holds it) and
- * divides by the peer's median step in the same run. A teacher-training step is timed too.
+ * divides by the peer's median step in the same run. The same step with the weight half
+ * data-parallel on 2 worker threads (src-main/search/parallel-step.ts, one wasm instance each)
+ * shows what the threads buy on this machine. A teacher-training step is timed too.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchCase } from '../harness';
@@ -12,6 +14,7 @@ import { searchConfigFromPreset, type SearchConfig } from '../../src-main/contra
 import { Random } from '../../src-main/nn/random';
 import { Supernet } from '../../src-main/nos/supernet';
 import { Architect, type StepBatch } from '../../src-main/search/architect';
+import { ParallelWeightStep } from '../../src-main/search/parallel-step';
 import { crossEntropy, gradientsOf } from '../../src-main/search/steps';
 import { buildTeacherNetwork, Teacher } from '../../src-main/search/teachers/teacher';
 import { Adam, Sgd } from '../../src-main/training/optim';
@@ -43,18 +46,21 @@ interface StepState {
   adam: Adam;
   pixels: tf.Tensor4D;
   labels: tf.Tensor1D;
+  /** The weight half on worker threads, when the case asks for them. */
+  parallel: ParallelWeightStep | null;
 }
 
-function searchStepCase(config: SearchConfig): BenchCase<StepState> {
+function searchStepCase(config: SearchConfig, threads = 1): BenchCase<StepState> {
+  const where = threads > 1 ? ` weight step on ${threads} threads` : '';
   return {
     group: 'search-step',
-    name: `architect step nos C=${config.channels} cells=${config.cells} 28x28x1 b${config.batch} mb${config.microBatch} AT+teacher`,
+    name: `architect step nos C=${config.channels} cells=${config.cells} 28x28x1 b${config.batch} mb${config.microBatch} AT+teacher${where}`,
     backends: ['wasm'],
     iterations: 3,
     warmup: 1,
-    peer: { config: 'tiny', field: 'ms_per_step_median' },
-    notes: { batch: config.batch, microBatch: config.microBatch ?? config.batch },
-    setup() {
+    peer: { config: 'tiny', args: PEER_ARGS, field: 'ms_per_step_median' },
+    notes: { batch: config.batch, microBatch: config.microBatch ?? config.batch, threads },
+    async setup() {
       const net = new Supernet({ ...config, numClasses: 10, inputShape: SHAPE });
       const sgd = new Sgd(net.namedWeights(), { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
       const adam = new Adam(
@@ -67,6 +73,17 @@ function searchStepCase(config: SearchConfig): BenchCase<StepState> {
         'int32',
       );
       const t = teacher(16);
+      const parallel =
+        threads > 1
+          ? await ParallelWeightStep.start({
+              net,
+              optimizer: sgd,
+              config,
+              hasTeacher: true,
+              backend: 'wasm',
+              threads,
+            })
+          : null;
       return {
         net,
         teacher: t,
@@ -75,9 +92,10 @@ function searchStepCase(config: SearchConfig): BenchCase<StepState> {
         adam,
         pixels,
         labels,
+        parallel,
       };
     },
-    run(s) {
+    async run(s) {
       // The teacher runs inside the step, as in the peer (twice: one batch per half step).
       const batch = (): StepBatch => ({
         x: tf.tidy(() => tf.div(tf.sub(s.pixels, 0.5), 0.25) as tf.Tensor4D),
@@ -88,10 +106,12 @@ function searchStepCase(config: SearchConfig): BenchCase<StepState> {
       s.architect.alphaStep(search, search);
       tf.dispose([search.x, ...(search.teacherStages ?? [])]);
       const train = batch();
-      s.architect.weightStep(train);
+      if (s.parallel) await s.parallel.weightStep(train);
+      else s.architect.weightStep(train);
       tf.dispose([train.x, ...(train.teacherStages ?? [])]);
     },
-    teardown(s) {
+    async teardown(s) {
+      await s.parallel?.close();
       [s.net, s.teacher, s.sgd, s.adam].forEach((o) => o.dispose());
       tf.dispose([s.pixels, s.labels]);
     },
@@ -137,12 +157,20 @@ const teacherStepCase: BenchCase<TeacherState> = {
   },
 };
 
+/**
+ * The peer's tiny network at batch 16 (its README measures 32): a step on wasm takes about a
+ * minute on a loaded 2-core machine, and the whole bench should finish in about ten minutes.
+ * The peer runs at the same batch, 1 warm-up and 3 timed steps.
+ */
+const BATCH = 16;
+const PEER_ARGS = ['--batch', String(BATCH), '--warmup', '1', '--steps', '3'] as const;
+
 const tiny = searchConfigFromPreset('paper', {
   channels: 8,
   cells: 5,
-  batch: 32,
+  batch: BATCH,
   microBatch: 8,
   teacher: { arch: 'resnet18' },
 });
 
-export const cases: BenchCase[] = [searchStepCase(tiny), teacherStepCase];
+export const cases: BenchCase[] = [searchStepCase(tiny), searchStepCase(tiny, 2), teacherStepCase];
