@@ -39,6 +39,21 @@ describe('teacher networks', () => {
     net.dispose();
   });
 
+  it('paper teachers have the published sizes on CIFAR-10 (ResNet-18 11.17M, PyramidNet-110 a=84 2.5M)', () => {
+    const cifar = { imageShape: [32, 32, 3] as [number, number, number], classCount: 10 };
+    const count = (spec: Parameters<typeof buildTeacherNetwork>[0]) => {
+      const net = buildTeacherNetwork(spec, cifar, 0);
+      const n = net.paramCount();
+      net.dispose();
+      return n;
+    };
+    // NOS-SPEC section 5: Table 1 (ResNet-18, 11.17 M) and Table 2 (PyramidNet teacher, 2.5 M).
+    const resnet = count({ arch: 'resnet18', width: 64, depth: 0, widen: 0 });
+    expect(Math.abs(resnet / 11.17e6 - 1)).toBeLessThan(0.01);
+    const pyramid = count({ arch: 'pyramidnet', width: 16, depth: 110, widen: 84 });
+    expect(Math.abs(pyramid / 2.5e6 - 1)).toBeLessThan(0.03);
+  });
+
   it('refuses a PyramidNet depth that is not 9n + 2', () => {
     expect(() =>
       buildTeacherNetwork({ arch: 'pyramidnet', depth: 50, widen: 8, width: 8 }, DATA, 0),
