@@ -3,7 +3,7 @@
  * channel (progress every step, metrics every epoch, status changes, log lines). After an epoch
  * or a status change the detail is fetched again (throttled) for the new alphas and genotype.
  */
-import { computed, onMounted, onUnmounted, shallowRef, watch, type Ref } from 'vue';
+import { computed, onMounted, onUnmounted, ref, shallowRef, watch, type Ref } from 'vue';
 import { toErrorData, type NosErrorData, type RunEvent, type StepProgress } from '@contract';
 import { api } from '../../api/client';
 import type { RunDetail, RunSummary, SeriesByKey } from '../../api/types';
@@ -16,6 +16,11 @@ export function useRunLive(runId: Ref<number>) {
   const logs = shallowRef<{ level: string; message: string; at?: string }[]>([]);
   const error = shallowRef<NosErrorData | null>(null);
   const actionError = shallowRef<NosErrorData | null>(null);
+  /**
+   * A pause or cancel that was accepted but has not taken effect: the worker stops at the end of
+   * its current step, which can take a while on a slow backend. Cleared by the status change.
+   */
+  const pending = ref<'pauseRun' | 'resumeRun' | 'cancelRun' | null>(null);
   let refetchTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => void) | null = null;
 
@@ -53,13 +58,23 @@ export function useRunLive(runId: Ref<number>) {
 
   async function control(action: 'pauseRun' | 'resumeRun' | 'cancelRun'): Promise<void> {
     actionError.value = null;
+    const before = detail.value?.status;
+    pending.value = action;
     try {
       const summary: RunSummary = await api()[action]({ runId: runId.value });
       if (detail.value) detail.value = { ...detail.value, ...summary };
+      if (summary.status !== before) pending.value = null;
     } catch (err) {
       actionError.value = toErrorData(err);
+      pending.value = null;
     }
   }
+  watch(
+    () => detail.value?.status,
+    (now, was) => {
+      if (now !== was) pending.value = null;
+    },
+  );
 
   const live = computed(() => ['queued', 'running'].includes(detail.value?.status ?? ''));
 
@@ -77,5 +92,5 @@ export function useRunLive(runId: Ref<number>) {
     clearTimeout(refetchTimer);
   });
 
-  return { detail, series, progress, logs, error, actionError, live, load, control };
+  return { detail, series, progress, logs, error, actionError, pending, live, load, control };
 }
