@@ -9,6 +9,7 @@ import {
 } from '../../../src-main/contract/evaluation';
 import { run as runEvaluation } from '../../../src-main/evaluation/job';
 import { run as runRandomBaseline } from '../../../src-main/evaluation/random-baseline-job';
+import { sampleGenotypes } from '../../../src-main/evaluation/random-genotype';
 import { loadExportedNetwork } from '../../../src-main/evaluation/export';
 import { resourcePath } from '../../../src-main/evaluation/reference';
 import '../../../src-main/evaluation/train-derived';
@@ -80,7 +81,7 @@ describe('evaluation job', () => {
     expect(record.artifacts.find((a) => a.kind === 'model')?.path).toBe(
       join(runDir, 'exports', 'seed-0'),
     );
-  });
+  }, 300_000); // 36 training steps on wasm: room for a machine busy with other work
 
   it('exports the network, which reloads to the same predictions', async () => {
     const runDir = join(tmp.dir, 'learn');
@@ -213,23 +214,53 @@ describe('random-baseline job', () => {
   });
   afterAll(tmp.cleanup);
 
+  const spec = (runDir: string, config: unknown, extra: Partial<JobSpec> = {}): JobSpec => {
+    mkdirSync(runDir, { recursive: true });
+    const kind = 'random-baseline';
+    return { kind, runId: 2, runDir, datasetDir, backend: 'wasm', config, ...extra };
+  };
+  const config = randomBaselineConfigFromPreset('smoke', { space: 'nos', sampleSeed: 4 });
+
   it('trains each sampled genotype and reports the best and the spread', async () => {
     const runDir = join(tmp.dir, 'rb');
-    mkdirSync(runDir, { recursive: true });
     const { ctx, record } = memoryRunContext(runDir);
-    const config = randomBaselineConfigFromPreset('smoke', { space: 'nos' });
-    const result = await runRandomBaseline(
-      { kind: 'random-baseline', runId: 2, runDir, datasetDir, backend: 'wasm', config },
-      ctx,
+    const result = await runRandomBaseline(spec(runDir, config), ctx);
+    const saved = JSON.parse(readFileSync(join(runDir, 'random-baseline.json'), 'utf8'));
+    // The samples are the seeded uniform draws from the space, each trained once.
+    expect(saved.results.map((r: { genotype: unknown }) => r.genotype)).toEqual(
+      sampleGenotypes('nos', 2, 4),
     );
+    const errors = saved.results.map((r: { top1Error: number }) => r.top1Error) as number[];
     expect(result.summary.top1_error_n).toBe(2);
-    expect(result.summary.top1_error_best as number).toBeLessThanOrEqual(
-      result.summary.top1_error_mean as number,
+    expect(result.summary.top1_error_best).toBe(Math.min(...errors));
+    expect(result.summary.top1_error_worst).toBe(Math.max(...errors));
+    expect(result.summary.top1_error_sd).toBeCloseTo(
+      Math.abs(errors[0] - errors[1]) / Math.SQRT2,
+      9,
     );
+    expect(result.genotype).toEqual(saved.results[result.summary.best_sample as number].genotype);
     // Each sample's genotype is recorded where its metrics start (epochs 0 and 1).
     expect(record.genotypes.map((g) => g.epoch)).toEqual([0, 1]);
+  });
+
+  it('pauses in the second sample and resumes without training the first again', async () => {
+    const runDir = join(tmp.dir, 'rb-pause');
+    let calls = 0;
+    const first = memoryRunContext(runDir, () => (++calls === 6 ? 'pause' : 'run'));
+    await expect(runRandomBaseline(spec(runDir, config), first.ctx)).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
+    const checkpoint = first.record.checkpoints.at(-1)?.path as string;
+    const second = memoryRunContext(runDir);
+    const result = await runRandomBaseline(
+      spec(runDir, config, { resumeFrom: checkpoint }),
+      second.ctx,
+    );
+    expect(result.summary.top1_error_n).toBe(2);
+    const trained = second.record.metrics.filter((m) => m.values['eval/top1_error'] !== undefined);
+    expect(trained.map((m) => m.epoch)).toEqual([1]);
     const saved = JSON.parse(readFileSync(join(runDir, 'random-baseline.json'), 'utf8'));
-    expect(saved.results).toHaveLength(2);
-    expect(saved.results[0].genotype.space).toBe('nos');
+    const firstSample = first.record.metrics.find((m) => m.values['eval/top1_error'] !== undefined);
+    expect(saved.results[0].top1Error).toBe(firstSample?.values['eval/top1_error']);
   });
 });
