@@ -97,5 +97,50 @@ export function configFromFlags(
     overrides[field] = value;
   }
   adjust(overrides);
-  return runConfigFromPreset(kind, preset, overrides);
+  const config = runConfigFromPreset(kind, preset, overrides);
+  if (flags.config) refuseUnknownFields(kind, resolve(flags.config), overrides, config);
+  return config;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Paths of fields in `given` that the validated `parsed` dropped (the schemas strip them). */
+function unknownPaths(
+  given: Record<string, unknown>,
+  parsed: Record<string, unknown>,
+  prefix = '',
+): string[][] {
+  const out: string[][] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (!(key in parsed)) out.push([prefix, key, Object.keys(parsed).join(', ')]);
+    else if (isObject(value) && isObject(parsed[key])) {
+      out.push(...unknownPaths(value, parsed[key] as Record<string, unknown>, `${prefix}${key}.`));
+    }
+  }
+  return out;
+}
+
+/**
+ * The run schemas drop fields they do not know, so a misspelt setting ("epoch" for "epochs")
+ * would silently keep its default; from a config file that is refused, naming the known fields.
+ */
+function refuseUnknownFields(
+  kind: RunKind,
+  file: string,
+  given: Record<string, unknown>,
+  parsed: unknown,
+): void {
+  if (!isObject(parsed)) return;
+  const unknown = unknownPaths(given, parsed);
+  if (unknown.length === 0) return;
+  const lines = unknown.map(
+    ([prefix, key, known]) => `  ${prefix}${key}: not a ${kind} setting; known here: ${known}`,
+  );
+  throw new NosError(
+    'BAD_INPUT',
+    `Config file ${file} has unknown fields:\n${lines.join('\n')}`,
+    'Check the spelling; each field is documented in src-main/contract/config.ts and evaluation.ts.',
+    { file, fields: unknown.map(([prefix, key]) => `${prefix}${key}`) },
+  );
 }

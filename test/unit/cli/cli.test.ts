@@ -70,6 +70,10 @@ describe('nos search', () => {
     ],
     [['--config', 'CONFIG:{"batch": 8, }'], /is not valid JSON/],
     [['--config', 'CONFIG:[1]'], /must hold a JSON object/],
+    [
+      ['--config', 'CONFIG:{"epoch": 3, "teacher": {"arc": "resnet18"}}'],
+      /unknown fields:\n  epoch: not a search setting; known here: .*epochs[\s\S]*teacher\.arc: not a search setting/,
+    ],
     [['--dataset', 'cifar-11'], /No dataset named "cifar-11"/],
     [['--preset', 'huge'], /argument 'huge' is invalid\. Allowed choices are smoke, quick, paper/],
     [['--space', 'nas'], /Allowed choices are nos, darts, feature\+attention, feature\+dynamic/],
