@@ -121,6 +121,11 @@ export interface ExportRequest {
   description: z.input<typeof NosSectionSchema>;
   /** The genotype, written beside the network as JSON (and DARTS text where the space allows). */
   genotype?: Genotype;
+  /**
+   * Sub-modules used only in training, left out of the export (a derived network's auxiliary
+   * tower, `aux`); `description.build` must then build the network without them.
+   */
+  omit?: readonly string[];
 }
 
 /** Writes `genotype.json` (and `genotype.darts.txt` for the darts space) into `dir`. */
@@ -145,8 +150,11 @@ export async function exportNetwork(dir: string, req: ExportRequest): Promise<st
 
   // Weights: every weight and buffer (batch-norm statistics too), by dotted name.
   const state = req.net.stateDict();
+  const omitted = (name: string) => (req.omit ?? []).some((p) => name.startsWith(`${p}.`));
   const named: tf.NamedTensorMap = {};
-  for (const [name, t] of Object.entries(state)) named[name] = tf.tensor(t.data, t.shape);
+  for (const [name, t] of Object.entries(state)) {
+    if (!omitted(name)) named[name] = tf.tensor(t.data, t.shape);
+  }
   const { data, specs } = await tf.io.encodeWeights(named);
   tf.dispose(Object.values(named));
 

@@ -131,7 +131,8 @@ async function evaluate(
           description: {
             format: 'nos-studio-network',
             version: 1,
-            build: { kind: 'derived', genotype, options: { ...built } },
+            // For prediction: the auxiliary tower is a training aid, left out.
+            build: { kind: 'derived', genotype, options: { ...built, auxiliary: false } },
             inputShape: [source.shape[0], source.shape[1], source.shape[2]],
             normalisation: { mean: data.meta.mean, std: data.meta.std },
             classNames: data.meta.classNames,
@@ -142,6 +143,7 @@ async function evaluate(
               testTop1Error: outcome.final.top1Error,
             },
           },
+          omit: ['aux'],
         });
       }
       state.runs = [

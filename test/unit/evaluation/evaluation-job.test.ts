@@ -111,6 +111,11 @@ describe('evaluation job', () => {
     expect(count).toBe(learnConfig.testImages);
     expect((100 * wrong) / count).toBeCloseTo(stats.runs[0].top1Error, 9);
     expect(loaded.genotype?.space).toBe('darts');
+    // Only what prediction needs: no auxiliary tower.
+    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest;
+    const names = manifest[0].weights.map((w: { name: string }) => w.name) as string[];
+    expect(names.some((n) => n.startsWith('aux.'))).toBe(false);
+    expect(names).toContain('classifier.kernel');
     loaded.dispose();
     data.close();
   });
