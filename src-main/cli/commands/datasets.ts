@@ -67,6 +67,15 @@ export async function importData(
     `imported "${dataset.name}" as ${dataset.id}: ${dataset.trainCount} training and ${dataset.testCount} test images, ` +
       `${dataset.classCount} classes, ${dataset.imageShape.join('x')}`,
   );
+  const skipped = dataset.skippedFiles;
+  if (skipped.length > 0) {
+    // Under the refusal threshold (--max-corrupt): imported without them, and said so.
+    output.note(
+      `skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'} (listed in the dataset's meta.json):`,
+    );
+    for (const f of skipped.slice(0, 10)) output.note(`  ${f.file}: ${f.reason}`);
+    if (skipped.length > 10) output.note(`  ... and ${skipped.length - 10} more`);
+  }
   return EXIT_OK;
 }
 

@@ -178,7 +178,7 @@ class CorruptBudget {
         `${this.root}: ${this.skipped.length} of ${this.total} images are unreadable or corrupt, ` +
           `more than the ${(this.maxFraction * 100).toFixed(1)}% allowed: ${list}` +
           `${this.skipped.length > 5 ? '; ...' : ''}.`,
-        'Fix or remove the listed files, or raise maxCorruptFraction to skip them.',
+        'Fix or remove the listed files, or raise the threshold to skip them (maxCorruptFraction; `--max-corrupt` in `nos datasets import`).',
         { file: this.root, skipped: this.skipped },
       );
     }

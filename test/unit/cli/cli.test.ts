@@ -178,6 +178,25 @@ describe('nos datasets import', () => {
     });
   });
 
+  it('refuses a folder with too many corrupt images, and skips and lists them under --max-corrupt', async () => {
+    const dataDir = join(tmp.dir, 'corrupt');
+    const root = join(tmp.dir, 'corrupt-images');
+    await writeImageFolder(root, ['a', 'b'], 10);
+    writeFileSync(join(root, 'b', 'broken.jpg'), 'definitely not a jpeg');
+    const refused = await nos(['datasets', 'import', root, '--size', '8'], dataDir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /1 of 21 images are unreadable or corrupt, more than the 1\.0% allowed: .*broken\.jpg/,
+    );
+    expect(refused.stderr).toMatch(/--max-corrupt/);
+    const skipped = await nos(
+      ['datasets', 'import', root, '--size', '8', '--max-corrupt', '0.1'],
+      dataDir,
+    );
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/skipped 1 unreadable image .*\n {2}.*broken\.jpg: /);
+  });
+
   it('offers the real data found on this machine that is not imported yet', async () => {
     const listed = await nos(['datasets', 'list'], join(tmp.dir, 'offers'));
     expect(listed.code).toBe(0);
