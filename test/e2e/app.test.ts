@@ -130,6 +130,22 @@ describe('NOS Studio in the browser', () => {
       .poll(async () => byTestId(normal, 'cell-hover').textContent())
       .toMatch(/alpha weight \d\.\d/);
     await app.screenshot('cells');
+
+    // Cell images: an SVG document and a PNG file, as the export buttons write them.
+    const [svg] = await Promise.all([
+      app.page.waitForEvent('download'),
+      byTestId(app.page, 'cell-export-svg-normal').click(),
+    ]);
+    const svgText = readFileSync(await svg.path(), 'utf8');
+    expect(svgText).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svgText).toContain('tier 2');
+    const [png] = await Promise.all([
+      app.page.waitForEvent('download'),
+      byTestId(app.page, 'cell-export-png-reduce').click(),
+    ]);
+    const bytes = readFileSync(await png.path());
+    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(2000);
   });
 
   it('compares the run with the published table', async () => {
@@ -159,9 +175,38 @@ describe('NOS Studio in the browser', () => {
     await app.screenshot('export');
   });
 
-  it('kept the console free of errors and every request succeeded', () => {
+  it('tags, notes, filters and deletes the run with a confirmation', async () => {
+    await go('/runs');
+    await byTestId(app.page, `runs-row-${runId}`).click();
+    await byTestId(app.page, 'run-details-tags').fill('e2e, smoke');
+    await byTestId(app.page, 'run-details-save-tags').click();
+    await byTestId(app.page, 'run-details-note').fill('checked by the browser test');
+    await byTestId(app.page, 'run-details-save-note').click();
+    await expect
+      .poll(async () => byTestId(app.page, `runs-row-${runId}`).textContent())
+      .toMatch(/e2e/);
+    // The text filter matches tags; a tag nobody has empties the table with a way back.
+    await byTestId(app.page, 'runs-filter-text').fill('no-such-tag');
+    await byTestId(app.page, 'runs-clear-filters').waitFor();
+    await byTestId(app.page, 'runs-clear-filters').click();
+    await byTestId(app.page, `runs-row-${runId}`).waitFor();
+    await byTestId(app.page, 'runs-filter-text').fill('e2e');
+    await byTestId(app.page, `runs-row-${runId}`).waitFor();
+    await app.screenshot('runs-details');
+    // Delete asks first; cancelling keeps the run.
+    await byTestId(app.page, 'run-details-delete').click();
+    await byTestId(app.page, 'confirm-cancel').click();
+    await expect(byTestId(app.page, `runs-row-${runId}`).count()).resolves.toBe(1);
+    await byTestId(app.page, 'run-details-delete').click();
+    await byTestId(app.page, 'confirm-ok').click();
+    await byTestId(app.page, `runs-row-${runId}`).waitFor({ state: 'detached' });
+  });
+
+  it('kept the console free of errors, every request succeeded and none left the app', () => {
     expect(app.problems.pageErrors).toEqual([]);
     expect(app.problems.console).toEqual([]);
     expect(app.problems.failedRequests).toEqual([]);
+    // Offline by design: no CDN, font service or telemetry; only the server it came from.
+    expect(app.problems.foreignRequests).toEqual([]);
   });
 });

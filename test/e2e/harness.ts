@@ -44,6 +44,8 @@ export interface PageProblems {
   console: string[];
   pageErrors: string[];
   failedRequests: string[];
+  /** Requests that left the app's own origin: the app must never need the network. */
+  foreignRequests: string[];
 }
 
 export interface App {
@@ -81,7 +83,18 @@ export async function startApp(): Promise<App> {
   });
   const page = await context.newPage();
 
-  const problems: PageProblems = { console: [], pageErrors: [], failedRequests: [] };
+  const problems: PageProblems = {
+    console: [],
+    pageErrors: [],
+    failedRequests: [],
+    foreignRequests: [],
+  };
+  page.on('request', (req) => {
+    const url = req.url();
+    const own =
+      url.startsWith(server.origin) || url.startsWith(server.origin.replace(/^http/, 'ws'));
+    if (!own && !/^(data|blob):/.test(url)) problems.foreignRequests.push(url);
+  });
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.console.push(`${msg.text()} (${msg.location().url})`);
   });
