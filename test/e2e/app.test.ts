@@ -90,6 +90,12 @@ describe('NOS Studio in the browser', () => {
 
   it('watches the search live until it completes', async () => {
     await byTestId(app.page, 'run-progress').waitFor({ timeout: 120_000 });
+    // Step reports stream in over the WebSocket while the worker trains: loss and speed appear
+    // without a reload, and the label names the phase, epoch and step.
+    await byTestId(app.page, 'run-progress-stats').waitFor({ timeout: 120_000 });
+    expect(await byTestId(app.page, 'run-progress').textContent()).toMatch(
+      /epoch \d+\/\d+ · step \d+\/\d+/,
+    );
     await app.screenshot('run-live');
     await expect
       .poll(
