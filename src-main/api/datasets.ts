@@ -57,7 +57,8 @@ export class DatasetService {
       if (meta.skippedFiles.length > 0) {
         warnings.push(`${meta.skippedFiles.length} unreadable files will be skipped.`);
       }
-      if (meta.testCount === 0) warnings.push('No held-out test images: evaluation cannot report an error.');
+      if (meta.testCount === 0)
+        warnings.push('No held-out test images: evaluation cannot report an error.');
       return {
         format: meta.format,
         classNames: meta.classNames,

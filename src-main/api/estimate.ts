@@ -65,7 +65,10 @@ export function estimateSearch(
   const warnings: EstimateWarning[] = [];
   const shape = (dataset?.imageShape as [number, number, number] | undefined) ?? [32, 32, 3];
   if (!dataset) {
-    warnings.push({ code: 'dataset', message: 'No dataset chosen: estimated for 32x32 RGB images.' });
+    warnings.push({
+      code: 'dataset',
+      message: 'No dataset chosen: estimated for 32x32 RGB images.',
+    });
   }
 
   // Memory: activations of one forward+backward pass at the (micro-)batch.
@@ -104,7 +107,9 @@ export function estimateSearch(
   const searchSeconds = secondsPerStep * stepsPerEpoch * config.epochs;
   const teacher = config.teacher;
   const teacherSeconds =
-    teacher.mode === 'train' ? searchSeconds * 0.3 * (teacher.epochs / Math.max(1, config.epochs)) : 0;
+    teacher.mode === 'train'
+      ? searchSeconds * 0.3 * (teacher.epochs / Math.max(1, config.epochs))
+      : 0;
   const totalSeconds = searchSeconds + teacherSeconds;
 
   if (totalSeconds > 24 * 3600) {

@@ -26,7 +26,11 @@ function writeTo(path: string, data: Buffer | string): void {
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, data);
   } catch (err) {
-    throw new NosError('STORAGE', `Cannot write ${path}: ${(err as Error).message}`, 'Choose a folder you can write to.');
+    throw new NosError(
+      'STORAGE',
+      `Cannot write ${path}: ${(err as Error).message}`,
+      'Choose a folder you can write to.',
+    );
   }
 }
 
@@ -57,13 +61,18 @@ export class ExportService {
       );
     }
     const genotype = validateGenotype(stored);
-    const text = format === 'json' ? formatGenotype(genotype) : formatDartsGenotype(genotype) + '\n';
+    const text =
+      format === 'json' ? formatGenotype(genotype) : formatDartsGenotype(genotype) + '\n';
     const filename = format === 'json' ? `run-${runId}-genotype.json` : `run-${runId}-genotype.txt`;
     const mimeType = format === 'json' ? 'application/json' : 'text/plain';
     if (path === undefined) return { files: [inline(filename, mimeType, text)] };
     const target = existsSync(path) && statSync(path).isDirectory() ? join(path, filename) : path;
     writeTo(target, text);
-    return { files: [{ filename: basename(target), mimeType, path: target, content: null, encoding: null }] };
+    return {
+      files: [
+        { filename: basename(target), mimeType, path: target, content: null, encoding: null },
+      ],
+    };
   }
 
   /** `path` is a folder: model.json and its weight files are written into it. */
@@ -76,8 +85,11 @@ export class ExportService {
     const files = names.map((name) => {
       const source = name === 'model.json' ? model : join(dirname(model), name);
       if (!existsSync(source)) {
-        throw new NosError('NOT_FOUND', `Weight file ${source} named by ${model} is missing.`,
-          'The run folder is incomplete: re-run the evaluation with export on.');
+        throw new NosError(
+          'NOT_FOUND',
+          `Weight file ${source} named by ${model} is missing.`,
+          'The run folder is incomplete: re-run the evaluation with export on.',
+        );
       }
       return { name, data: readFileSync(source) };
     });
@@ -108,11 +120,14 @@ export class ExportService {
   /** The model.json of the newest weights artifact of a run. */
   private modelJson(runId: number): string {
     const run = this.store.runs.get(runId);
-    const artifacts = this.store.records.artifacts(runId).filter((a) => WEIGHT_KINDS.includes(a.kind));
+    const artifacts = this.store.records
+      .artifacts(runId)
+      .filter((a) => WEIGHT_KINDS.includes(a.kind));
     for (const artifact of artifacts.reverse()) {
-      const candidate = existsSync(artifact.path) && statSync(artifact.path).isDirectory()
-        ? join(artifact.path, 'model.json')
-        : artifact.path;
+      const candidate =
+        existsSync(artifact.path) && statSync(artifact.path).isDirectory()
+          ? join(artifact.path, 'model.json')
+          : artifact.path;
       if (existsSync(candidate) && candidate.endsWith('.json')) return candidate;
     }
     throw new NosError(

@@ -69,7 +69,10 @@ export class RunService {
   }
 
   startSearch(p: ApiPayload<'startSearch'>): StartedRun {
-    const config = parseRunConfig('search', p.config) as { teacher: { mode: string }; seed: number };
+    const config = parseRunConfig('search', p.config) as {
+      teacher: { mode: string };
+      seed: number;
+    };
     if (config.teacher.mode === 'run' && p.teacherRunId === undefined) {
       throw new NosError(
         'BAD_INPUT',

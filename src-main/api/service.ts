@@ -53,7 +53,9 @@ function loadReference(resourcesDir: string | undefined): Promise<PublishedResul
     const packaged = (process as { resourcesPath?: string }).resourcesPath;
     const root =
       resourcesDir ??
-      (packaged && existsSync(join(packaged, 'resources', 'reference')) ? join(packaged, 'resources') : undefined);
+      (packaged && existsSync(join(packaged, 'resources', 'reference'))
+        ? join(packaged, 'resources')
+        : undefined);
     try {
       return ref.loadPublishedResults(ref.defaultReferencePath(root));
     } catch (err) {

@@ -10,7 +10,12 @@ import type { NosService } from '../api/service';
 import type { QueueOptions } from '../jobs';
 import { createDesktopApi } from './dialogs';
 import { pushRunEvent, registerIpcHandlers } from './ipc';
-import { createMainWindow, installContentSecurityPolicy, isAppUrl, type WindowOptions } from './window';
+import {
+  createMainWindow,
+  installContentSecurityPolicy,
+  isAppUrl,
+  type WindowOptions,
+} from './window';
 
 export interface DesktopOptions {
   /** Data folder; default: NOS_STUDIO_HOME, else the platform's application-data folder. */
@@ -72,13 +77,19 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<DesktopHa
     dataDir: resolveDataDir(opts.dataDir),
     transport: 'ipc',
     nativeDialogs: true,
-    runtime: { electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
+    runtime: {
+      electron: process.versions.electron ?? null,
+      chrome: process.versions.chrome ?? null,
+    },
     appVersion: app.getVersion(),
     queue: opts.queue,
   });
 
   // IPC is answered before the page can call.
-  const dispatch = createDispatch(service.api, createDesktopApi(() => win));
+  const dispatch = createDispatch(
+    service.api,
+    createDesktopApi(() => win),
+  );
   const unregister = registerIpcHandlers(ipcMain, dispatch, (e) => isTrustedSender(e, win, page));
 
   win = createMainWindow(page);

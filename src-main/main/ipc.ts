@@ -37,7 +37,11 @@ const REFUSED: ApiEnvelope<never> = {
  * Registers a handler per channel; returns a function that removes them all (window closed,
  * tests).
  */
-export function registerIpcHandlers(ipc: IpcMain, dispatch: Dispatch, isTrusted: SenderCheck): () => void {
+export function registerIpcHandlers(
+  ipc: IpcMain,
+  dispatch: Dispatch,
+  isTrusted: SenderCheck,
+): () => void {
   const methods = [...API_METHODS, ...DESKTOP_METHODS];
   for (const method of methods) {
     ipc.handle(ipcChannel(method), async (event, payload: unknown) => {

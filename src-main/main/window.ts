@@ -47,7 +47,10 @@ export function installContentSecurityPolicy(devServerUrl?: string): void {
 }
 
 /** True when `url` is the app's own page (the built file or the dev server). */
-export function isAppUrl(url: string, opts: Pick<WindowOptions, 'indexHtml' | 'devServerUrl'>): boolean {
+export function isAppUrl(
+  url: string,
+  opts: Pick<WindowOptions, 'indexHtml' | 'devServerUrl'>,
+): boolean {
   if (opts.devServerUrl) return url.startsWith(new URL(opts.devServerUrl).origin + '/');
   const page = pathToFileURL(opts.indexHtml);
   try {

@@ -60,11 +60,19 @@ export function createRequestHandler(opts: HttpAppOptions) {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpAppOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: HttpAppOptions,
+): Promise<void> {
   const port = opts.port();
   const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
   if (!hostAllowed(req, port)) {
-    throw fail(421, `Unexpected Host header ${JSON.stringify(req.headers.host ?? '')}.`, `Open http://127.0.0.1:${port}/ instead.`);
+    throw fail(
+      421,
+      `Unexpected Host header ${JSON.stringify(req.headers.host ?? '')}.`,
+      `Open http://127.0.0.1:${port}/ instead.`,
+    );
   }
 
   if (url.pathname.startsWith('/api/')) {
@@ -74,7 +82,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpAppOp
     }
     if (!originAllowed(req, port)) throw fail(403, 'Cross-origin API calls are refused.');
     if (!tokenMatches(opts.token, tokenOf(req, url))) {
-      throw fail(401, 'Missing or wrong access token.', 'Open the exact address `nos serve` printed.');
+      throw fail(
+        401,
+        'Missing or wrong access token.',
+        'Open the exact address `nos serve` printed.',
+      );
     }
     const payload = await readJson(req);
     const envelope = await opts.dispatch(url.pathname.slice('/api/'.length), payload);
@@ -90,18 +102,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: HttpAppOp
   servePage(req, res, url, opts);
 }
 
-function servePage(req: IncomingMessage, res: ServerResponse, url: URL, opts: HttpAppOptions): void {
+function servePage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  opts: HttpAppOptions,
+): void {
   const port = opts.port();
   if (!opts.staticDir) return sendText(res, 404, 'This server has no renderer to serve.', port);
   const isIndex = url.pathname === '/' || url.pathname === '/index.html';
 
   if (isIndex) {
     if (!tokenMatches(opts.token, tokenOf(req, url))) {
-      return sendText(res, 401, 'NOS Studio: open the exact address `nos serve` printed (it ends in ?token=...).', port);
+      return sendText(
+        res,
+        401,
+        'NOS Studio: open the exact address `nos serve` printed (it ends in ?token=...).',
+        port,
+      );
     }
     const file = readStatic(opts.staticDir, '/index.html');
     if (!file) {
-      return sendText(res, 503, `The renderer is not built (no ${join(opts.staticDir, 'index.html')}). Run \`npx electron-vite build\`.`, port);
+      return sendText(
+        res,
+        503,
+        `The renderer is not built (no ${join(opts.staticDir, 'index.html')}). Run \`npx electron-vite build\`.`,
+        port,
+      );
     }
     const html = indexWithToken(file.body.toString('utf8'), opts.token);
     return send(res, 200, Buffer.from(html, 'utf8'), file.type, port, req.method === 'HEAD');
@@ -123,7 +150,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   if (size === 0) return undefined;
   if (!type.toLowerCase().startsWith('application/json')) {
-    throw fail(415, `Expected a JSON body (content-type application/json); received ${JSON.stringify(type)}.`);
+    throw fail(
+      415,
+      `Expected a JSON body (content-type application/json); received ${JSON.stringify(type)}.`,
+    );
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
@@ -132,7 +162,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, status: number, body: Buffer, type: string, port: number, headOnly = false): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  type: string,
+  port: number,
+  headOnly = false,
+): void {
   res.writeHead(status, {
     ...securityHeaders(port),
     'Content-Type': type,
@@ -142,8 +179,19 @@ function send(res: ServerResponse, status: number, body: Buffer, type: string, p
   res.end(headOnly ? undefined : body);
 }
 
-function sendJson(res: ServerResponse, status: number, envelope: ApiEnvelope<unknown>, port: number): void {
-  send(res, status, Buffer.from(JSON.stringify(envelope), 'utf8'), 'application/json; charset=utf-8', port);
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  envelope: ApiEnvelope<unknown>,
+  port: number,
+): void {
+  send(
+    res,
+    status,
+    Buffer.from(JSON.stringify(envelope), 'utf8'),
+    'application/json; charset=utf-8',
+    port,
+  );
 }
 
 function sendText(res: ServerResponse, status: number, text: string, port: number): void {

@@ -66,7 +66,11 @@ function checkOptions(opts: ServerOptions): void {
   }
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new NosError('BAD_INPUT', `Port must be an integer 0-65535; received ${port}.`, 'Pass --port 0 for any free port.');
+    throw new NosError(
+      'BAD_INPUT',
+      `Port must be an integer 0-65535; received ${port}.`,
+      'Pass --port 0 for any free port.',
+    );
   }
   if (opts.token !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(opts.token)) {
     throw new NosError('BAD_INPUT', 'A fixed token must be 16-128 characters of [A-Za-z0-9_-].');
@@ -82,7 +86,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const owned = opts.service === undefined;
   const service =
     opts.service ??
-    (await (await import('../api/service')).createNosService({
+    (await (
+      await import('../api/service')
+    ).createNosService({
       dataDir: opts.dataDir,
       transport: 'http',
       nativeDialogs: false,
@@ -91,7 +97,12 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   // HTTP for calls and pages, WebSocket for events, on one loopback port.
   let port = 0;
   const server = createServer(
-    createRequestHandler({ dispatch: createDispatch(service.api), token, staticDir, port: () => port }),
+    createRequestHandler({
+      dispatch: createDispatch(service.api),
+      token,
+      staticDir,
+      port: () => port,
+    }),
   );
   const closeEvents = attachEventSocket(server, service, token, () => port);
   try {
@@ -106,7 +117,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     throw new NosError(
       code === 'EADDRINUSE' ? 'CONFLICT' : 'STORAGE',
       `Cannot listen on ${LOOPBACK}:${opts.port ?? 0}: ${(err as Error).message}`,
-      code === 'EADDRINUSE' ? 'Another program uses this port: pass --port 0 or another port.' : undefined,
+      code === 'EADDRINUSE'
+        ? 'Another program uses this port: pass --port 0 or another port.'
+        : undefined,
     );
   }
   port = (server.address() as AddressInfo).port;

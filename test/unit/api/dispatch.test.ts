@@ -10,7 +10,10 @@ const BAD: Record<string, unknown[]> = {
   getDataset: [{ id: '' }, { id: '../etc' }, { id: 'ok', samplesPerClass: 99 }],
   importDataset: [{ format: 'zip', path: '/x' }, { format: 'auto' }, { format: 'auto', path: '' }],
   listRuns: [{ sortBy: 'colour' }, { limit: 0 }, { kind: 'walk' }],
-  setRunTags: [{ runId: 1, tags: [''] }, { runId: 1, tags: 'a' }],
+  setRunTags: [
+    { runId: 1, tags: [''] },
+    { runId: 1, tags: 'a' },
+  ],
   startSearch: [
     { dataset: 'd', config: { epochs: 0 } },
     { dataset: 'd', config: { space: 'everything' } },
@@ -34,14 +37,17 @@ describe('createDispatch', () => {
     data.cleanup();
   });
 
-  it.each(API_METHODS.map((m) => [m]))('method=%s refuses an unknown field with BAD_INPUT', async (method) => {
-    const env = await dispatch(method, { definitelyNotAField: true });
-    expect(env.ok).toBe(false);
-    if (!env.ok) {
-      expect(env.error.code).toBe('BAD_INPUT');
-      expect(env.error.message).toContain(method);
-    }
-  });
+  it.each(API_METHODS.map((m) => [m]))(
+    'method=%s refuses an unknown field with BAD_INPUT',
+    async (method) => {
+      const env = await dispatch(method, { definitelyNotAField: true });
+      expect(env.ok).toBe(false);
+      if (!env.ok) {
+        expect(env.error.code).toBe('BAD_INPUT');
+        expect(env.error.message).toContain(method);
+      }
+    },
+  );
 
   it.each(Object.entries(BAD).flatMap(([m, list]) => list.map((p) => [m, JSON.stringify(p), p])))(
     'method=%s payload=%s is BAD_INPUT',
@@ -99,7 +105,10 @@ describe('createDispatch', () => {
       saveContent: async () => ({ path: null }),
     };
     const withDesktop = createDispatch(service.api, desktop);
-    expect(await withDesktop('openDialog', { kind: 'folder' })).toEqual({ ok: true, value: { path: '/picked' } });
+    expect(await withDesktop('openDialog', { kind: 'folder' })).toEqual({
+      ok: true,
+      value: { path: '/picked' },
+    });
     expect(calls).toEqual([{ kind: 'folder' }]);
     const bad = await withDesktop('openDialog', { kind: 'socket' });
     expect(bad.ok).toBe(false);

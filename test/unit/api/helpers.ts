@@ -13,14 +13,23 @@ export function tempDataDir(prefix = 'nos-api-'): { dir: string; cleanup: () => 
 }
 
 /** A real service on `dataDir` whose jobs all run the tiny genotype job. */
-export function testService(dataDir: string, transport: 'ipc' | 'http' = 'http'): Promise<NosService> {
+export function testService(
+  dataDir: string,
+  transport: 'ipc' | 'http' = 'http',
+): Promise<NosService> {
   const job = GENOTYPE_JOB;
   return createNosService({
     dataDir,
     transport,
     nativeDialogs: transport === 'ipc',
     queue: {
-      jobModules: { search: job, teacher: job, evaluation: job, 'random-baseline': job, 'op-study': job },
+      jobModules: {
+        search: job,
+        teacher: job,
+        evaluation: job,
+        'random-baseline': job,
+        'op-study': job,
+      },
       stopTimeoutMs: 10_000,
     },
   });

@@ -92,7 +92,9 @@ describe('createNosService', () => {
       expect(await waitForStatus(service, runId, ['completed', 'failed'])).toBe('completed');
       stopCollecting();
 
-      const statuses = events.flatMap((e) => (e.type === 'status' && e.runId === runId ? [e.status] : []));
+      const statuses = events.flatMap((e) =>
+        e.type === 'status' && e.runId === runId ? [e.status] : [],
+      );
       expect(statuses).toEqual(expect.arrayContaining(['queued', 'running', 'completed']));
       expect(events.filter((e) => e.type === 'progress')).toHaveLength(EPOCHS * STEPS);
 
@@ -101,7 +103,9 @@ describe('createNosService', () => {
       expect(detail.name).toBe('api test search');
       expect(detail.tags).toEqual(['t1']);
       expect(detail.dataset).toBe(datasetId);
-      expect(detail.metrics.find((s) => s.key === 'search/loss')!.points.map((p) => p.value)).toEqual([2, 1]);
+      expect(
+        detail.metrics.find((s) => s.key === 'search/loss')!.points.map((p) => p.value),
+      ).toEqual([2, 1]);
       expect(detail.alphas.map((a) => a.epoch)).toEqual([0, 1]);
       expect(detail.alphas[0].snapshots[0].alphaSoftmax).toHaveLength(18);
       expect(detail.genotypes.filter((g) => g.final)).toHaveLength(1);
@@ -116,7 +120,9 @@ describe('createNosService', () => {
       expect(tagged.tags).toEqual(['a', 'b']);
       const noted = await service.api.setRunNote({ runId, note: 'first try' });
       expect(noted.note).toBe('first try');
-      expect((await service.api.listRuns({ text: 'first' })).runs.map((r) => r.id)).toEqual([runId]);
+      expect((await service.api.listRuns({ text: 'first' })).runs.map((r) => r.id)).toEqual([
+        runId,
+      ]);
     });
 
     it('exports the genotype as JSON inline and to a file', async () => {
@@ -154,7 +160,11 @@ describe('createNosService', () => {
     it('refuses to resume a completed run and to evaluate a teacher as a search', async () => {
       expect((await rejection(service.api.resumeRun({ runId }))).code).toBe('CONFLICT');
       const err = await rejection(
-        service.api.startSearch({ dataset: datasetId, config: { ...SEARCH_PRESETS.smoke, teacher: { mode: 'run' } }, teacherRunId: runId }),
+        service.api.startSearch({
+          dataset: datasetId,
+          config: { ...SEARCH_PRESETS.smoke, teacher: { mode: 'run' } },
+          teacherRunId: runId,
+        }),
       );
       expect(err.code).toBe('BAD_INPUT');
       expect(err.message).toMatch(/search run/);
@@ -183,19 +193,31 @@ describe('createNosService', () => {
 
     it('probes every backend with a reason for the unusable ones', async () => {
       const doctor = await service.api.doctor();
-      expect(doctor.probes.map((p) => p.name)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+      expect(doctor.probes.map((p) => p.name)).toEqual([
+        'tfjs-node-gpu',
+        'tfjs-node',
+        'wasm',
+        'cpu',
+      ]);
       for (const p of doctor.probes) if (!p.usable) expect(p.reason).toBeTruthy();
       expect(doctor.recommended).toBe('wasm');
       expect(doctor.memoryLimitBytes).toBe(4 * 1024 ** 3);
     });
 
     it('estimates the smoke preset as fitting and the paper preset with warnings', async () => {
-      const smoke = await service.api.estimateSearch({ dataset: datasetId, config: SEARCH_PRESETS.smoke });
+      const smoke = await service.api.estimateSearch({
+        dataset: datasetId,
+        config: SEARCH_PRESETS.smoke,
+      });
       expect(smoke.fits).toBe(true);
       expect(smoke.totalSeconds).toBeGreaterThan(0);
-      const paper = await service.api.estimateSearch({ config: { ...SEARCH_PRESETS.paper, backend: 'wasm' } });
+      const paper = await service.api.estimateSearch({
+        config: { ...SEARCH_PRESETS.paper, backend: 'wasm' },
+      });
       expect(paper.totalSeconds).toBeGreaterThan(smoke.totalSeconds * 100);
-      expect(paper.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['dataset', 'teacher']));
+      expect(paper.warnings.map((w) => w.code)).toEqual(
+        expect.arrayContaining(['dataset', 'teacher']),
+      );
     });
 
     it('lists the search presets with their configs', async () => {

@@ -60,13 +60,18 @@ describe('startDesktop', () => {
       expect(prefs.webviewTag).toBe(false);
       expect(prefs.webSecurity).toBe(true);
       expect(prefs.preload).toBe(join(OUT, 'preload', 'index.js'));
-      expect(BrowserWindow.created[0].loaded).toEqual({ file: join(OUT, 'renderer', 'index.html') });
+      expect(BrowserWindow.created[0].loaded).toEqual({
+        file: join(OUT, 'renderer', 'index.html'),
+      });
     });
 
     it('adds a strict CSP to every response', () => {
       const listener = session.defaultSession.headersListener!;
       let headers: Record<string, string[]> | undefined;
-      listener({ url: 'file:///x', resourceType: 'mainFrame', responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+      listener(
+        { url: 'file:///x', resourceType: 'mainFrame', responseHeaders: {} },
+        (r) => (headers = r.responseHeaders),
+      );
       const csp = headers!['Content-Security-Policy'][0];
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("script-src 'self'");
@@ -78,7 +83,8 @@ describe('startDesktop', () => {
       const wc = BrowserWindow.created[0].webContents;
       expect(wc.windowOpenHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' });
       let prevented = 0;
-      const navigate = (url: string) => wc.emit('will-navigate', { preventDefault: () => prevented++ }, url);
+      const navigate = (url: string) =>
+        wc.emit('will-navigate', { preventDefault: () => prevented++ }, url);
       navigate('https://example.com/');
       navigate(`file://${join(OUT, 'renderer', 'index.html')}`);
       expect(prevented).toBe(1);
@@ -112,11 +118,14 @@ describe('startDesktop', () => {
       expect(ipcChannels().sort()).toEqual(expected);
     });
 
-    it.each(API_METHODS.map((m) => [m]))('method=%s rejects a bad payload with BAD_INPUT', async (method) => {
-      const env = await invokeAs(stub.rendererEvent(), method, { notAField: 1 });
-      expect(env.ok).toBe(false);
-      if (!env.ok) expect(env.error.code).toBe('BAD_INPUT');
-    });
+    it.each(API_METHODS.map((m) => [m]))(
+      'method=%s rejects a bad payload with BAD_INPUT',
+      async (method) => {
+        const env = await invokeAs(stub.rendererEvent(), method, { notAField: 1 });
+        expect(env.ok).toBe(false);
+        if (!env.ok) expect(env.error.code).toBe('BAD_INPUT');
+      },
+    );
 
     it('answers the app frame', async () => {
       const env = await invokeAs(stub.rendererEvent(), 'listRuns', {});
@@ -125,14 +134,26 @@ describe('startDesktop', () => {
 
     it.each([
       ['another webContents', () => ({ sender: new electron.WebContents(), senderFrame: null })],
-      ['an iframe of the window', () => {
-        const own = stub.rendererEvent();
-        return { sender: own.sender, senderFrame: { ...own.sender.mainFrame, parent: own.sender.mainFrame } };
-      }],
-      ['the window navigated elsewhere', () => {
-        const own = stub.rendererEvent();
-        return { sender: own.sender, senderFrame: { ...own.sender.mainFrame, url: 'https://evil.example/' } };
-      }],
+      [
+        'an iframe of the window',
+        () => {
+          const own = stub.rendererEvent();
+          return {
+            sender: own.sender,
+            senderFrame: { ...own.sender.mainFrame, parent: own.sender.mainFrame },
+          };
+        },
+      ],
+      [
+        'the window navigated elsewhere',
+        () => {
+          const own = stub.rendererEvent();
+          return {
+            sender: own.sender,
+            senderFrame: { ...own.sender.mainFrame, url: 'https://evil.example/' },
+          };
+        },
+      ],
     ])('refuses a call from %s', async (_what, frame) => {
       const env = await invokeAs(frame(), 'listRuns', {});
       expect(env.ok).toBe(false);
@@ -141,13 +162,20 @@ describe('startDesktop', () => {
 
     it('pushes run events to the window', async () => {
       const wc = BrowserWindow.created[0].webContents;
-      const sample = (await handle.service.api.detectDatasets()).find((d) => d.label.includes('bundled'))!;
+      const sample = (await handle.service.api.detectDatasets()).find((d) =>
+        d.label.includes('bundled'),
+      )!;
       const dataset = await handle.service.api.importDataset(sample.request);
-      const env = await invokeAs(stub.rendererEvent(), 'startSearch', { dataset: dataset.id, config: SEARCH_PRESETS.smoke });
+      const env = await invokeAs(stub.rendererEvent(), 'startSearch', {
+        dataset: dataset.id,
+        config: SEARCH_PRESETS.smoke,
+      });
       expect(env.ok).toBe(true);
       const runId = (env as { value: { runId: number } }).value.runId;
-      const pushed = () => wc.sent.filter((s) => s.channel === RUN_EVENT_CHANNEL).map((s) => s.args[0] as RunEvent);
-      const done = () => pushed().some((e) => e.type === 'status' && e.runId === runId && e.status === 'completed');
+      const pushed = () =>
+        wc.sent.filter((s) => s.channel === RUN_EVENT_CHANNEL).map((s) => s.args[0] as RunEvent);
+      const done = () =>
+        pushed().some((e) => e.type === 'status' && e.runId === runId && e.status === 'completed');
       for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
       expect(done()).toBe(true);
       expect(pushed().some((e) => e.type === 'progress')).toBe(true);
@@ -157,10 +185,16 @@ describe('startDesktop', () => {
   describe('native dialogs', () => {
     it('opens a folder dialog and returns the pick, or null when cancelled', async () => {
       stub.dialogAnswer = '/home/me/cifar';
-      expect(await invokeAs(stub.rendererEvent(), 'openDialog', { kind: 'folder' })).toEqual({ ok: true, value: { path: '/home/me/cifar' } });
+      expect(await invokeAs(stub.rendererEvent(), 'openDialog', { kind: 'folder' })).toEqual({
+        ok: true,
+        value: { path: '/home/me/cifar' },
+      });
       expect(dialog.calls[0].options.properties).toEqual(['openDirectory']);
       stub.dialogAnswer = null;
-      expect(await invokeAs(stub.rendererEvent(), 'openDialog', { kind: 'file' })).toEqual({ ok: true, value: { path: null } });
+      expect(await invokeAs(stub.rendererEvent(), 'openDialog', { kind: 'file' })).toEqual({
+        ok: true,
+        value: { path: null },
+      });
     });
 
     it('saves content where the user chose, decoding base64', async () => {

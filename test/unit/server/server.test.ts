@@ -5,7 +5,13 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { EVENTS_PATH, NosError, SEARCH_PRESETS, TOKEN_HEADER, type RunEvent } from '../../../src-main/contract';
+import {
+  EVENTS_PATH,
+  NosError,
+  SEARCH_PRESETS,
+  TOKEN_HEADER,
+  type RunEvent,
+} from '../../../src-main/contract';
 import type { NosService } from '../../../src-main/api/service';
 import { startServer, type ServerHandle } from '../../../src-main/server';
 import { tempDataDir, testService } from '../api/helpers';
@@ -17,13 +23,26 @@ interface Reply {
 }
 
 /** A raw HTTP request (fetch cannot set Host). */
-function raw(port: number, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function raw(
+  port: number,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -32,7 +51,10 @@ function raw(port: number, path: string, init: { method?: string; headers?: Reco
 function writeStaticSite(root: string): string {
   const dir = join(root, 'renderer');
   mkdirSync(join(dir, 'assets'), { recursive: true });
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><title>t</title></head><body></body></html>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html><head><title>t</title></head><body></body></html>',
+  );
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(dir, 'assets', 'app.css'), 'body{}');
   writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
@@ -54,7 +76,13 @@ describe('startServer', () => {
 
   beforeAll(async () => {
     service = await testService(join(data.dir, 'data'));
-    server = await startServer({ port: 0, dataDir: join(data.dir, 'data'), host: '127.0.0.1', staticDir: writeStaticSite(data.dir), service });
+    server = await startServer({
+      port: 0,
+      dataDir: join(data.dir, 'data'),
+      host: '127.0.0.1',
+      staticDir: writeStaticSite(data.dir),
+      service,
+    });
     port = server.port;
   });
   afterAll(async () => {
@@ -85,9 +113,14 @@ describe('startServer', () => {
       expect(error).toBe('ECONNREFUSED');
     });
 
-    it.each([['0.0.0.0'], ['localhost'], ['::']])('host=%s is refused with BAD_INPUT', async (host) => {
-      await expect(startServer({ port: 0, dataDir: data.dir, host, service })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    });
+    it.each([['0.0.0.0'], ['localhost'], ['::']])(
+      'host=%s is refused with BAD_INPUT',
+      async (host) => {
+        await expect(
+          startServer({ port: 0, dataDir: data.dir, host, service }),
+        ).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      },
+    );
 
     it('draws a new token per launch', async () => {
       const other = await startServer({ port: 0, dataDir: data.dir, staticDir: null, service });
@@ -120,7 +153,11 @@ describe('startServer', () => {
       ['a wrong token', { [TOKEN_HEADER]: 'f'.repeat(64) }],
       ['a token prefix', { [TOKEN_HEADER]: 'x' }],
     ])('refuses a call with %s (401)', async (_what, headers) => {
-      const res = await raw(port, '/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      const res = await raw(port, '/api/listRuns', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
       expect(res.status).toBe(401);
       expect(JSON.parse(res.body).ok).toBe(false);
     });
@@ -147,14 +184,25 @@ describe('startServer', () => {
       ['GET', 405],
       ['PUT', 405],
     ])('method=%s on an API route is %d', async (method, status) => {
-      const res = await raw(port, '/api/listRuns', { method, headers: { [TOKEN_HEADER]: server.token } });
+      const res = await raw(port, '/api/listRuns', {
+        method,
+        headers: { [TOKEN_HEADER]: server.token },
+      });
       expect(res.status).toBe(status);
     });
 
     it('refuses a body that is not JSON', async () => {
-      const res = await raw(port, '/api/listRuns', { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token }, body: '{' });
+      const res = await raw(port, '/api/listRuns', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: server.token },
+        body: '{',
+      });
       expect(res.status).toBe(400);
-      const form = await raw(port, '/api/listRuns', { method: 'POST', headers: { 'content-type': 'text/plain', [TOKEN_HEADER]: server.token }, body: '{}' });
+      const form = await raw(port, '/api/listRuns', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', [TOKEN_HEADER]: server.token },
+        body: '{}',
+      });
       expect(form.status).toBe(415);
     });
 
@@ -201,14 +249,17 @@ describe('startServer', () => {
       expect(res.headers['content-type']).toBe(type);
     });
 
-    it.each([['/../secret.txt'], ['/%2e%2e/secret.txt'], ['/assets/..%2f..%2fsecret.txt'], ['/nope.js'], ['/%E0%A4%A']])(
-      'path=%s is 404 (nothing outside the folder)',
-      async (path) => {
-        const res = await raw(port, path);
-        expect(res.status).toBe(404);
-        expect(res.body).not.toContain('outside the static folder');
-      },
-    );
+    it.each([
+      ['/../secret.txt'],
+      ['/%2e%2e/secret.txt'],
+      ['/assets/..%2f..%2fsecret.txt'],
+      ['/nope.js'],
+      ['/%E0%A4%A'],
+    ])('path=%s is 404 (nothing outside the folder)', async (path) => {
+      const res = await raw(port, path);
+      expect(res.status).toBe(404);
+      expect(res.body).not.toContain('outside the static folder');
+    });
   });
 
   describe('events', () => {
@@ -227,7 +278,9 @@ describe('startServer', () => {
     });
 
     it('refuses a socket from a foreign Origin', async () => {
-      await expect(open(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/403/);
+      await expect(
+        open(`?token=${server.token}`, { origin: 'http://evil.example' }),
+      ).rejects.toThrow(/403/);
     });
 
     it('pushes the events of a run to a connected page', async () => {
@@ -240,26 +293,38 @@ describe('startServer', () => {
       const sample = detected.find((d: { label: string }) => d.label.includes('bundled'));
       const imported = JSON.parse((await api('importDataset', sample.request)).body);
       expect(imported.ok).toBe(true);
-      const started = JSON.parse((await api('startSearch', { dataset: imported.value.id, config: SEARCH_PRESETS.smoke })).body);
+      const started = JSON.parse(
+        (await api('startSearch', { dataset: imported.value.id, config: SEARCH_PRESETS.smoke }))
+          .body,
+      );
       expect(started.ok).toBe(true);
       const runId = started.value.runId as number;
       // Wait on the socket itself: the run's final status must reach the page.
       const deadline = Date.now() + 60_000;
       const finished = () =>
-        received.some((e) => e.type === 'status' && e.runId === runId && ['completed', 'failed'].includes(e.status));
+        received.some(
+          (e) =>
+            e.type === 'status' && e.runId === runId && ['completed', 'failed'].includes(e.status),
+        );
       while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       ws.close();
 
-      const mine = received.filter((e) => (e.type === 'progress' ? e.progress.runId : e.runId) === runId);
+      const mine = received.filter(
+        (e) => (e.type === 'progress' ? e.progress.runId : e.runId) === runId,
+      );
       expect(mine.some((e) => e.type === 'progress')).toBe(true);
       expect(mine.some((e) => e.type === 'epoch')).toBe(true);
-      expect(mine.filter((e) => e.type === 'status').map((e) => e.type === 'status' && e.status)).toContain('completed');
+      expect(
+        mine.filter((e) => e.type === 'status').map((e) => e.type === 'status' && e.status),
+      ).toContain('completed');
     });
   });
 
   it('stops listening on close', async () => {
     const other = await startServer({ port: 0, dataDir: data.dir, staticDir: null, service });
     await other.close();
-    await expect(raw(other.port, '/api/listRuns', { method: 'POST' })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(raw(other.port, '/api/listRuns', { method: 'POST' })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });
