@@ -15,6 +15,19 @@ export const REPO_ROOT = resolve(__dirname, '..');
 export const PEER_DIR = resolve(REPO_ROOT, '../shared/bench/peer-torch');
 const PYTHON = '/usr/bin/python3';
 
+/**
+ * The peer run every case compares against: the tiny config (NOS, C=8, 5 cells, 28x28x1) at
+ * batch 16, 1 warm-up and 3 timed steps. One reference for all cases, so a bench run starts
+ * the peer once; its README measures batch 32 over 10 steps, which takes too long on a shared
+ * 2-core machine (a step there is minutes when the machine is busy).
+ */
+export const PEER_BATCH = 16;
+export const TINY_PEER: PeerRef = {
+  config: 'tiny',
+  args: ['--batch', String(PEER_BATCH), '--warmup', '1', '--steps', '3'],
+  field: 'ms_per_step_median',
+};
+
 export type PeerOutcome =
   { ok: true; record: Record<string, unknown> } | { ok: false; reason: string };
 

@@ -5,14 +5,15 @@
  * the same run) is the fraction of a step spent on data: it must stay under 0.1. The images per
  * second are printed after each case and stored in its notes.
  *
- * Every case compares against the peer's tiny config (5 cells, C=8, batch 32), the cheapest peer
- * step: the CIFAR-shaped cases prepare 64-image batches against it, which overstates the data
+ * Every case compares against the peer's tiny config (5 cells, C=8, batch 16: TINY_PEER), the
+ * cheapest peer step: the CIFAR-shaped cases prepare 64-image batches against it, which overstates the data
  * share of a real CIFAR step, and avoid running the 9 GB small peer on a shared machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchCase } from '../harness';
+import { TINY_PEER } from '../peer';
 import { CanonicalBuilder } from '../../src-main/data/canonical';
 import { openDataset, type LoadedDataset } from '../../src-main/data/dataset';
 import { bundledSampleSource } from '../../src-main/data/detect';
@@ -119,7 +120,7 @@ export const cases: BenchCase[] = [
     32,
     { cropPadding: 4, flip: true, cutout: 0 },
     false,
-    { config: 'tiny', field: 'ms_per_step_median' },
+    TINY_PEER,
   ),
   pipelineCase(
     'pipeline cifar 32x32x3 b64 crop+flip+cutout16 (memory)',
@@ -127,7 +128,7 @@ export const cases: BenchCase[] = [
     64,
     cifarAugment,
     false,
-    { config: 'tiny', field: 'ms_per_step_median' },
+    TINY_PEER,
   ),
   pipelineCase(
     'pipeline cifar 32x32x3 b64 crop+flip+cutout16 (streamed from disk)',
@@ -135,6 +136,6 @@ export const cases: BenchCase[] = [
     64,
     cifarAugment,
     true,
-    { config: 'tiny', field: 'ms_per_step_median' },
+    TINY_PEER,
   ),
 ];

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchCase } from '../harness';
+import { PEER_BATCH, TINY_PEER } from '../peer';
 import { searchConfigFromPreset, type SearchConfig } from '../../src-main/contract/config';
 import { Random } from '../../src-main/nn/random';
 import { Supernet } from '../../src-main/nos/supernet';
@@ -58,7 +59,7 @@ function searchStepCase(config: SearchConfig, threads = 1): BenchCase<StepState>
     backends: ['wasm'],
     iterations: 3,
     warmup: 1,
-    peer: { config: 'tiny', args: PEER_ARGS, field: 'ms_per_step_median' },
+    peer: TINY_PEER,
     notes: { batch: config.batch, microBatch: config.microBatch ?? config.batch, threads },
     async setup() {
       const net = new Supernet({ ...config, numClasses: 10, inputShape: SHAPE });
@@ -158,12 +159,10 @@ const teacherStepCase: BenchCase<TeacherState> = {
 };
 
 /**
- * The peer's tiny network at batch 16 (its README measures 32): a step on wasm takes about a
- * minute on a loaded 2-core machine, and the whole bench should finish in about ten minutes.
- * The peer runs at the same batch, 1 warm-up and 3 timed steps.
+ * The peer's tiny network at the peer run's batch (16; its README measures 32): a step on wasm
+ * takes about a minute on a loaded 2-core machine, and the whole bench should stay short.
  */
-const BATCH = 16;
-const PEER_ARGS = ['--batch', String(BATCH), '--warmup', '1', '--steps', '3'] as const;
+const BATCH = PEER_BATCH;
 
 const tiny = searchConfigFromPreset('paper', {
   channels: 8,
