@@ -36,15 +36,99 @@ export function comparePoints(
   });
 }
 
+/** Rough size of the plot area (px) and of label text, for placing labels before drawing. */
+const PLOT = { width: 380, height: 170 };
+const CHAR_PX = 5.6;
+const LINE_PX = 13;
+
+export type LabelSide = 'right' | 'left';
+
+/**
+ * Where each point's text label goes, or null when it has no room: published points crowd
+ * (2.5-3 % error, 2.5-4 M params) and their names would print over each other and over other
+ * points. Labels are placed greedily, the user's runs first (always on the right), then the
+ * paper's own NOS rows, then the other published points from the lowest error up; each tries
+ * the right of its marker, then the left. A label without room is left to the tooltip and the
+ * table under the chart. Positions are estimated from the data range and the usual plot size,
+ * before ECharts draws (its own overlap hiding does not act on these scatter labels).
+ */
+export function labelSides(
+  placedFirst: [number, number, string][],
+  candidates: [number, number, string][],
+  axis: CompareAxis,
+): (LabelSide | null)[] {
+  const all = [...placedFirst, ...candidates];
+  if (all.length === 0) return [];
+  const tx = (x: number) => (axis === 'cost' ? Math.log10(x) : x);
+  const xs = all.map((p) => tx(p[0]));
+  const ys = all.map((p) => p[1]);
+  const span = (v: number[]) => Math.max(...v) - Math.min(...v) || 1;
+  const [x0, xSpan, y0, ySpan] = [Math.min(...xs), span(xs), Math.min(...ys), span(ys)];
+  interface Box {
+    left: number;
+    right: number;
+    top: number;
+    bottom: number;
+  }
+  const centre = (p: [number, number, string]) => ({
+    x: ((tx(p[0]) - x0) / xSpan) * PLOT.width,
+    y: PLOT.height - ((p[1] - y0) / ySpan) * PLOT.height,
+  });
+  const box = (p: [number, number, string], side: LabelSide): Box => {
+    const c = centre(p);
+    const width = p[2].length * CHAR_PX;
+    const left = side === 'right' ? c.x + 8 : c.x - 8 - width;
+    return { left, right: left + width, top: c.y - LINE_PX / 2, bottom: c.y + LINE_PX / 2 };
+  };
+  const marker = (p: [number, number, string]): Box => {
+    const c = centre(p);
+    return { left: c.x - 5, right: c.x + 5, top: c.y - 5, bottom: c.y + 5 };
+  };
+  const hits = (a: Box, b: Box) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  // Markers are obstacles too: a name printed over another point reads as that point's.
+  const markers = all.map(marker);
+  const placed: Box[] = placedFirst.map((p) => box(p, 'right'));
+  const sides = new Array<LabelSide | null>(candidates.length).fill(null);
+  const rank = (p: [number, number, string]) => (p[2].startsWith('NOS') ? 0 : 1);
+  const order = candidates
+    .map((_, i) => i)
+    .sort(
+      (a, b) => rank(candidates[a]) - rank(candidates[b]) || candidates[a][1] - candidates[b][1],
+    );
+  for (const i of order) {
+    const own = placedFirst.length + i;
+    for (const side of ['right', 'left'] as const) {
+      const b = box(candidates[i], side);
+      // The NOS rows are the reference every run is read against: they yield to other
+      // labels only, not to markers.
+      const blocked =
+        b.left < -40 ||
+        placed.some((q) => hits(b, q)) ||
+        (rank(candidates[i]) > 0 && markers.some((m, j) => j !== own && hits(b, m)));
+      if (blocked) continue;
+      placed.push(b);
+      sides[i] = side;
+      break;
+    }
+  }
+  return sides;
+}
+
 export function buildCompareOption(
   references: ReferencePoint[],
   runs: ComparePoint[],
   axis: CompareAxis,
 ): EChartsOption {
   const refPoints = comparePoints(references, axis);
+  const runPoints = comparePoints(runs, axis);
+  const sides = labelSides(runPoints, refPoints, axis);
   const scatter = (
     name: string,
-    data: [number, number, string][],
+    data: (
+      | [number, number, string]
+      | { value: [number, number, string]; label: { show: boolean; position?: LabelSide } }
+    )[],
     color: string,
     symbol: string,
   ): ScatterSeriesOption => ({
@@ -61,7 +145,6 @@ export function buildCompareOption(
       fontSize: 10,
       color: '#4a5566',
     },
-    labelLayout: { hideOverlap: true },
   });
   return {
     animation: false,
@@ -86,8 +169,16 @@ export function buildCompareOption(
     },
     yAxis: { type: 'value', name: 'top-1 error (%)', scale: true, ...AXIS_STYLE },
     series: [
-      scatter('published', refPoints, '#8a94a3', 'circle'),
-      scatter('your runs', comparePoints(runs, axis), '#d9822b', 'diamond'),
+      scatter(
+        'published',
+        refPoints.map((value, i) => ({
+          value,
+          label: { show: sides[i] !== null, position: sides[i] ?? undefined },
+        })),
+        '#8a94a3',
+        'circle',
+      ),
+      scatter('your runs', runPoints, '#d9822b', 'diamond'),
     ],
   };
 }

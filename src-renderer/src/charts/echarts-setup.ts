@@ -9,8 +9,6 @@ import {
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
-// Label layout: `labelLayout.hideOverlap` of the compare charts needs it (crowded published points).
-import { LabelLayout } from 'echarts/features';
 
 use([
   CanvasRenderer,
@@ -23,5 +21,4 @@ use([
   TitleComponent,
   TooltipComponent,
   VisualMapComponent,
-  LabelLayout,
 ]);

@@ -12,7 +12,11 @@ import {
   buildClassHistogramOption,
   imbalanceRatio,
 } from '../../../src-renderer/src/charts/histogram';
-import { buildCompareOption, comparePoints } from '../../../src-renderer/src/charts/compare';
+import {
+  buildCompareOption,
+  comparePoints,
+  labelSides,
+} from '../../../src-renderer/src/charts/compare';
 import { readFileSync } from 'node:fs';
 import { parsePublishedResults } from '@contract';
 import { referencePoints } from '../../../src-renderer/src/lib/reference-results';
@@ -184,6 +188,46 @@ describe('buildCompareOption', () => {
       paramsM: 3.3,
       gpuDays: 4,
     });
+  });
+});
+
+describe('labelSides', () => {
+  const far: [number, number, string][] = [
+    [2, 2.5, 'low left'],
+    [6, 4.2, 'high right'],
+  ];
+  it('keeps every label when the points are far apart', () => {
+    expect(labelSides([], far, 'params')).toEqual(['right', 'right']);
+  });
+
+  it('puts two points on top of each other on both sides, the lower error on the right', () => {
+    const pts: [number, number, string][] = [...far, [3.3, 3.0, 'DARTS'], [3.31, 2.99, 'GDAS']];
+    expect(labelSides([], pts, 'params')).toEqual(['right', 'right', 'left', 'right']);
+  });
+
+  it('leaves a third point on the same spot without a label', () => {
+    const spot = (name: string, e: number): [number, number, string] => [3.3, e, name];
+    const pts = [...far, spot('A', 3.0), spot('B', 3.001), spot('C', 3.002)];
+    expect(labelSides([], pts, 'params')).toEqual(['right', 'right', 'right', 'left', null]);
+  });
+
+  it('moves a label to the left of its point when a neighbour blocks the right', () => {
+    const pts: [number, number, string][] = [...far, [3.3, 3.0, 'P-DARTS'], [3.5, 3.0, 'X']];
+    expect(labelSides([], pts, 'params')).toEqual(['right', 'right', 'left', 'right']);
+  });
+
+  it('labels the NOS rows first, even over a neighbouring marker', () => {
+    const pts: [number, number, string][] = [...far, [3.5, 3.0, 'X'], [3.3, 3.0, 'NOS (best)']];
+    expect(labelSides([], pts, 'params')).toEqual(['right', 'right', null, 'right']);
+  });
+
+  it("gives the user's runs their labels first", () => {
+    const mine: [number, number, string][] = [[3.3, 3.0, '#1']];
+    expect(labelSides(mine, [...far, [3.3, 3.0, 'DARTS']], 'params')).toEqual([
+      'right',
+      'right',
+      'left',
+    ]);
   });
 });
 
