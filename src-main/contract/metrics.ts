@@ -24,3 +24,9 @@ export const METRIC = {
 } as const;
 
 export type MetricKey = (typeof METRIC)[keyof typeof METRIC];
+
+/**
+ * Prefix of the metrics of a teacher trained inside a search run (`teacher/train/loss`), which
+ * would otherwise share keys and epochs with the search's own metrics.
+ */
+export const TEACHER_METRIC_PREFIX = 'teacher/';

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchConfig } from '../contract/config';
 import { NosError } from '../contract/errors';
-import type { RunContext } from '../training/run-context';
+import { TEACHER_METRIC_PREFIX } from '../contract/metrics';
+import { withMetricPrefix, type RunContext } from '../training/run-context';
 import type { SearchDataset } from './data-source';
 import { importTeacher } from './teachers/imported';
 import { TEACHER_META_FILE, Teacher } from './teachers/teacher';
@@ -70,7 +71,8 @@ export async function obtainTeacher(
       teacher = await trainTeacher({
         dataset,
         config: teacherConfig,
-        ctx,
+        // Its metrics live beside the search's in the same run, so they get their own keys.
+        ctx: withMetricPrefix(ctx, TEACHER_METRIC_PREFIX),
         phase: 'teacher',
         // A search paused while its teacher trains continues the teacher's training.
         checkpointPath: join(ctx.runDir, TEACHER_TRAINING_CHECKPOINT),

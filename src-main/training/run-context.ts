@@ -70,3 +70,29 @@ export function memoryRunContext(runDir: string, control: () => ControlSignal = 
   };
   return { ctx, record };
 }
+
+/**
+ * The same context with every metric key prefixed, for a phase that runs inside another run
+ * (a search training its own teacher): the teacher's `train/loss` at epoch 2 must not overwrite
+ * the search's `train/loss` at epoch 2 in the store, where a metric is keyed by run, epoch and key.
+ */
+export function withMetricPrefix(ctx: RunContext, prefix: string): RunContext {
+  // Delegating methods rather than a spread: a context may keep its methods on a prototype.
+  return {
+    runId: ctx.runId,
+    runDir: ctx.runDir,
+    log: ctx.log,
+    progress: (p) => ctx.progress(p),
+    metrics: (epoch, step, values) =>
+      ctx.metrics(
+        epoch,
+        step,
+        Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v])),
+      ),
+    alphas: (epoch, snapshots) => ctx.alphas(epoch, snapshots),
+    genotype: (epoch, genotype, final) => ctx.genotype(epoch, genotype, final),
+    checkpoint: (path, epoch, step) => ctx.checkpoint(path, epoch, step),
+    artifact: (kind, path) => ctx.artifact(kind, path),
+    control: () => ctx.control(),
+  };
+}

@@ -60,6 +60,14 @@ describe('search job', () => {
     expect(existsSync(join(runDir, 'teacher', 'teacher.json'))).toBe(true);
     expect(new Set(record.progress.map((p) => p.phase))).toEqual(new Set(['teacher', 'search']));
     expect(record.genotypes.at(-1)?.final).toBe(true);
+    // The teacher's metrics keep their own keys: the store keys a metric by run, epoch and key.
+    const teacherKeys = record.metrics.flatMap((m) => Object.keys(m.values));
+    expect(teacherKeys).toContain('teacher/train/loss');
+    expect(teacherKeys).toContain('search/loss');
+    const epochZeroTrainLoss = record.metrics.filter(
+      (m) => m.epoch === 0 && m.step === null && 'train/loss' in m.values,
+    );
+    expect(epochZeroTrainLoss).toHaveLength(1);
   });
 
   it('refuses a stored teacher that learned another dataset', async () => {
