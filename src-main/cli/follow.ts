@@ -6,7 +6,9 @@
 import type { NosService } from '../api/service';
 import type { RunDetail } from '../contract/api';
 import type { RunEvent, RunStatus } from '../contract/runs';
-import { duration, fixed } from './format';
+import { validateGenotype } from '../contract/genotype';
+import { dataPaths, runDirOf } from '../store/paths';
+import { describeGenotype, duration, fixed } from './format';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Output } from './output';
 import { progressView } from './progress';
 
@@ -50,7 +52,8 @@ export async function follow(
 
   const handle = (event: RunEvent) => {
     if (event.type === 'progress') return view.update(event.progress);
-    if (event.type === 'log' && event.level !== 'info') return view.note(`${event.level}: ${event.message}`);
+    if (event.type === 'log' && event.level !== 'info')
+      return view.note(`${event.level}: ${event.message}`);
     if (event.type === 'epoch') {
       const values = Object.entries(event.metrics).map(([k, v]) => `${k} ${fixed(v, 4)}`);
       return view.note(`epoch ${event.epoch + 1}: ${values.join(', ')}`);
@@ -65,8 +68,13 @@ export async function follow(
   const onSigint = () => {
     if (runId === null) return;
     interrupts += 1;
-    view.note(interrupts === 1 ? `pausing run ${runId} at a checkpoint (Ctrl-C again cancels it)` : `cancelling run ${runId}`);
-    const stop = interrupts === 1 ? service.api.pauseRun({ runId }) : service.api.cancelRun({ runId });
+    view.note(
+      interrupts === 1
+        ? `pausing run ${runId} at a checkpoint (Ctrl-C again cancels it)`
+        : `cancelling run ${runId}`,
+    );
+    const stop =
+      interrupts === 1 ? service.api.pauseRun({ runId }) : service.api.cancelRun({ runId });
     stop.catch((err: unknown) => output.error(err));
   };
   process.on('SIGINT', onSigint);
@@ -93,10 +101,23 @@ async function report(service: NosService, output: Output, runId: number, status
   output.document(runDocument(detail));
   const took = duration(detail.durationSeconds);
   if (status === 'completed') {
-    const best = detail.bestError === null ? '' : `, best top-1 error ${detail.bestError.toFixed(2)}%`;
+    const best =
+      detail.bestError === null ? '' : `, best top-1 error ${detail.bestError.toFixed(2)}%`;
     output.line(`run ${runId} completed in ${took}${best}`);
     const genotype = runDocument(detail).genotype;
-    if (genotype !== null) output.line(`genotype: ${JSON.stringify(genotype)}`);
+    if (genotype !== null) {
+      output.line(`genotype (${detail.kind === 'search' ? 'searched' : 'trained'}):`);
+      for (const line of readableGenotype(genotype)) output.line(`  ${line}`);
+      output.line(`genotype JSON: ${JSON.stringify(genotype)}`);
+    }
+    const { dataDir } = await service.api.about();
+    output.line(`stored in ${runDirOf(dataDir, runId)} (history: ${dataPaths(dataDir).db})`);
+    if (detail.kind === 'search') {
+      output.line(
+        `next: \`nos evaluate --run ${runId}\` trains this cell from scratch; ` +
+          `\`nos export genotype ${runId} -o cell.json\` saves it`,
+      );
+    }
     return EXIT_OK;
   }
   output.note(`run ${runId} ${status} after ${took}`);
@@ -109,4 +130,13 @@ async function report(service: NosService, output: Output, runId: number, status
     return EXIT_INTERRUPTED;
   }
   return EXIT_FAILED;
+}
+
+/** The genotype block by block; a plug-in job's own genotype format is shown as it is. */
+function readableGenotype(genotype: unknown): string[] {
+  try {
+    return describeGenotype(validateGenotype(genotype));
+  } catch {
+    return [];
+  }
 }

@@ -1,16 +1,21 @@
-/** Plain-text tables and numbers for the terminal. */
+/** Plain-text tables, numbers and genotypes for the terminal. */
+import type { Genotype } from '../contract/genotype';
 
 /** Columns padded to their widest cell; numbers right-aligned. */
 export function table(headers: string[], rows: (string | number | null)[][]): string {
   const cells = rows.map((row) => row.map((c) => (c === null ? '-' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const numeric = headers.map((_, i) => rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const numeric = headers.map((_, i) =>
+    rows.every((r) => r[i] === null || typeof r[i] === 'number'),
+  );
   const render = (row: string[]) =>
     row
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [render(headers), render(widths.map((w) => '-'.repeat(w))), ...cells.map(render)].join('\n');
+  return [render(headers), render(widths.map((w) => '-'.repeat(w))), ...cells.map(render)].join(
+    '\n',
+  );
 }
 
 /** 75 s -> "1m15s", 3700 s -> "1h01m". */
@@ -36,4 +41,28 @@ export function bytes(n: number | null): string {
     u += 1;
   }
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+/** Name of a cell node as the genotype numbers it: 0 and 1 are the cell inputs. */
+function nodeName(input: number): string {
+  return input === 0 ? 'c[k-2]' : input === 1 ? 'c[k-1]' : `node ${input}`;
+}
+
+/**
+ * A genotype for people, one line per block: its two first-tier (op, input) pairs and, in the
+ * NOS spaces, the second-tier op on their sum, e.g.
+ * `node 2 = sep_conv_3x3(c[k-1]) + skip_connect(c[k-2]) -> spatial_attention`.
+ */
+export function describeGenotype(genotype: Genotype): string[] {
+  const lines: string[] = [`space ${genotype.space}`];
+  for (const cell of ['normal', 'reduce'] as const) {
+    lines.push(`${cell} cell:`);
+    genotype[cell].forEach((block, j) => {
+      const first = block.first.map((e) => `${e.op}(${nodeName(e.input)})`).join(' + ');
+      const second = block.second ? ` -> ${block.second}` : '';
+      lines.push(`  node ${j + 2} = ${first}${second}`);
+    });
+  }
+  lines.push(`output: concatenation of ${genotype.concat.map(nodeName).join(', ')}`);
+  return lines;
 }
