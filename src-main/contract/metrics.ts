@@ -1,6 +1,9 @@
 /**
  * Metric keys: one spelling everywhere (store, charts, CLI). A metric is a number recorded for a
  * run at an epoch (and optionally a step); it never goes to the log.
+ *
+ * Units: accuracies (`…/top1`, `…/top5`) are fractions in [0, 1]; errors (`…_error`) are
+ * percentages, as the paper reports them; losses, seconds and counts are plain numbers.
  */
 export const METRIC = {
   trainLoss: 'train/loss',

@@ -325,10 +325,11 @@ async function endEpoch<E>(
   };
   req.ctx.metrics(req.metricEpochOffset + epoch, null, {
     [METRIC.trainLoss]: result.trainLoss,
-    [METRIC.trainTop1]: 100 - result.trainTop1Error,
+    // Accuracies are fractions, errors percent (the contract's metric units).
+    [METRIC.trainTop1]: 1 - result.trainTop1Error / 100,
     [METRIC.evalLoss]: result.loss,
-    [METRIC.evalTop1]: 100 - result.top1Error,
-    [METRIC.evalTop5]: 100 - result.top5Error,
+    [METRIC.evalTop1]: 1 - result.top1Error / 100,
+    [METRIC.evalTop5]: 1 - result.top5Error / 100,
     [METRIC.evalTop1Error]: result.top1Error,
     [METRIC.evalTop5Error]: result.top5Error,
     [METRIC.lr]: lr,

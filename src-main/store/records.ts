@@ -34,10 +34,9 @@ export function higherIsBetter(key: string): boolean {
   return /top1$|top5$|accuracy|images_per_s/.test(key);
 }
 
-/** The top-1 error in percent that a held-out metric value stands for. */
+/** The top-1 error in percent that a held-out metric value stands for (see METRIC's units). */
 function errorPercent(key: string, value: number): number {
-  if (key.endsWith('_error')) return value;
-  return value <= 1 ? (1 - value) * 100 : 100 - value;
+  return key.endsWith('_error') ? value : (1 - value) * 100;
 }
 
 export interface CheckpointRef {
@@ -73,7 +72,10 @@ function fingerprint(path: string): { bytes: number | null; sha256: string | nul
     }
     return { bytes, sha256: null };
   }
-  return { bytes: stat.size, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
+  return {
+    bytes: stat.size,
+    sha256: createHash('sha256').update(readFileSync(path)).digest('hex'),
+  };
 }
 
 export class RunRecords {
@@ -113,9 +115,10 @@ export class RunRecords {
     );
     this.params = db.prepare('UPDATE runs SET params = ? WHERE id = ?');
     this.kindOf = db.prepare<[number], { kind: string }>('SELECT kind FROM runs WHERE id = ?');
-    this.seriesAll = db.prepare<[number], { key: string; epoch: number; step: number; value: number }>(
-      'SELECT key, epoch, step, value FROM metrics WHERE run_id = ? ORDER BY key, epoch, step',
-    );
+    this.seriesAll = db.prepare<
+      [number],
+      { key: string; epoch: number; step: number; value: number }
+    >('SELECT key, epoch, step, value FROM metrics WHERE run_id = ? ORDER BY key, epoch, step');
     this.putAlphas = db.prepare(
       'INSERT OR REPLACE INTO alpha_snapshots (run_id, epoch, snapshots) VALUES (?, ?, ?)',
     );
@@ -143,7 +146,9 @@ export class RunRecords {
       `SELECT kind, path, bytes, epoch, step, created_at FROM artifacts
        WHERE run_id = ? AND kind = 'checkpoint' ORDER BY id DESC`,
     );
-    this.putLog = db.prepare('INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)');
+    this.putLog = db.prepare(
+      'INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)',
+    );
     this.logsOf = db.prepare<[number, number], RunLogLine>(
       `SELECT at, level, message FROM (SELECT id, at, level, message FROM run_logs
        WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id`,
@@ -156,17 +161,19 @@ export class RunRecords {
    */
   metrics(runId: number, epoch: number, step: number | null, values: Record<string, number>): void {
     guard(this.file, `record metrics of run ${runId}`, () => {
-      this.db.transaction(() => {
-        const kind = this.kindOf.get(runId)?.kind;
-        const errorKeys = kind === 'search' ? SEARCH_ERROR_KEYS : EVAL_ERROR_KEYS;
-        for (const [key, value] of Object.entries(values)) {
-          if (!Number.isFinite(value)) continue;
-          this.putMetric.run(runId, key, epoch, step ?? -1, value);
-          this.putBest.run({ runId, key, value, higher: higherIsBetter(key) ? 1 : 0 });
-          if (errorKeys.has(key)) this.bestError.run({ runId, error: errorPercent(key, value) });
-          if (key === METRIC.params) this.params.run(value, runId);
-        }
-      }).immediate();
+      this.db
+        .transaction(() => {
+          const kind = this.kindOf.get(runId)?.kind;
+          const errorKeys = kind === 'search' ? SEARCH_ERROR_KEYS : EVAL_ERROR_KEYS;
+          for (const [key, value] of Object.entries(values)) {
+            if (!Number.isFinite(value)) continue;
+            this.putMetric.run(runId, key, epoch, step ?? -1, value);
+            this.putBest.run({ runId, key, value, higher: higherIsBetter(key) ? 1 : 0 });
+            if (errorKeys.has(key)) this.bestError.run({ runId, error: errorPercent(key, value) });
+            if (key === METRIC.params) this.params.run(value, runId);
+          }
+        })
+        .immediate();
     });
   }
 
@@ -193,18 +200,20 @@ export class RunRecords {
     const inRun = relative(runDirOf(this.root, runId), absolute);
     const path = inRun.startsWith('..') || isAbsolute(inRun) ? absolute : inRun;
     guard(this.file, `record an artifact of run ${runId}`, () => {
-      this.db.transaction(() => {
-        this.dropArtifact.run(runId, path);
-        this.putArtifact.run({
-          runId,
-          kind: input.kind,
-          path,
-          ...print,
-          epoch: input.epoch ?? null,
-          step: input.step ?? null,
-          createdAt: new Date().toISOString(),
-        });
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.dropArtifact.run(runId, path);
+          this.putArtifact.run({
+            runId,
+            kind: input.kind,
+            path,
+            ...print,
+            epoch: input.epoch ?? null,
+            step: input.step ?? null,
+            createdAt: new Date().toISOString(),
+          });
+        })
+        .immediate();
     });
   }
 
@@ -222,31 +231,46 @@ export class RunRecords {
       if (keys && !keys.includes(row.key)) continue;
       let series = byKey.get(row.key);
       if (!series) byKey.set(row.key, (series = { key: row.key, points: [] }));
-      series.points.push({ epoch: row.epoch, step: row.step < 0 ? null : row.step, value: row.value });
+      series.points.push({
+        epoch: row.epoch,
+        step: row.step < 0 ? null : row.step,
+        value: row.value,
+      });
     }
     return [...byKey.values()];
   }
 
   alphaSnapshots(runId: number): EpochAlphas[] {
     return guard(this.file, `read alphas of run ${runId}`, () => this.alphasOf.all(runId)).map(
-      (row) => ({ epoch: row.epoch, snapshots: JSON.parse(row.snapshots) as EpochAlphas['snapshots'] }),
+      (row) => ({
+        epoch: row.epoch,
+        snapshots: JSON.parse(row.snapshots) as EpochAlphas['snapshots'],
+      }),
     );
   }
 
   genotypes(runId: number): EpochGenotype[] {
-    return guard(this.file, `read genotypes of run ${runId}`, () => this.genotypesOf.all(runId)).map(
-      (row) => ({ epoch: row.epoch, genotype: JSON.parse(row.genotype), final: row.final === 1 }),
-    );
+    return guard(this.file, `read genotypes of run ${runId}`, () =>
+      this.genotypesOf.all(runId),
+    ).map((row) => ({
+      epoch: row.epoch,
+      genotype: JSON.parse(row.genotype),
+      final: row.final === 1,
+    }));
   }
 
   /** The run's final genotype, or null when it has none (yet). */
   finalGenotype(runId: number): unknown {
-    const row = guard(this.file, `read the genotype of run ${runId}`, () => this.finalOf.get(runId));
+    const row = guard(this.file, `read the genotype of run ${runId}`, () =>
+      this.finalOf.get(runId),
+    );
     return row ? JSON.parse(row.genotype) : null;
   }
 
   artifacts(runId: number): RunArtifact[] {
-    const rows = guard(this.file, `read artifacts of run ${runId}`, () => this.artifactsOf.all(runId));
+    const rows = guard(this.file, `read artifacts of run ${runId}`, () =>
+      this.artifactsOf.all(runId),
+    );
     return rows.map((row) => {
       const path = this.absolute(runId, row.path);
       return {
