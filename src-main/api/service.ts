@@ -22,6 +22,7 @@ import {
 } from '../contract';
 import { JobQueue, type QueueOptions } from '../jobs';
 import { openStore } from '../store';
+import { openServiceLog, silentServiceLog, type ServiceLog } from '../util/service-log';
 import { DatasetService } from './datasets';
 import { estimateSearch } from './estimate';
 import { RunEventHub } from './events';
@@ -40,6 +41,18 @@ export interface ServiceOptions {
   queue?: QueueOptions;
   /** Folder holding `reference/published-results.json`; found automatically by default. */
   resourcesDir?: string;
+  /** Which process this is in the service log (`desktop`, `serve`, `cli`); default `service`. */
+  logName?: string;
+}
+
+/** The data directory's service log, or a silent one when the log file cannot be opened. */
+function openLog(dataDir: string, name: string): ServiceLog {
+  try {
+    return openServiceLog(dataDir, name);
+  } catch {
+    // A log that cannot be written must not stop the app; the store reports real storage faults.
+    return silentServiceLog();
+  }
 }
 
 export interface NosService extends RunEventSource {
@@ -68,12 +81,24 @@ function loadReference(resourcesDir: string | undefined): Promise<PublishedResul
 export async function createNosService(opts: ServiceOptions): Promise<NosService> {
   // Storage and jobs: runs a crashed process left live become `interrupted` before anything new.
   const store = openStore(opts.dataDir);
+  const log = openLog(store.paths.root, opts.logName ?? 'service');
+  log.info({ dataDir: store.paths.root, transport: opts.transport }, 'service opened');
   const queue = new JobQueue(store, opts.queue);
-  queue.recoverInterrupted();
+  const recovered = queue.recoverInterrupted();
+  if (recovered.length > 0) {
+    log.warn({ runIds: recovered }, 'runs left running by a crash marked interrupted');
+  }
 
-  // Events fan out from the queue to every transport.
-  const hub = new RunEventHub((err) => console.error('[api] run event listener failed:', err));
-  const stopForwarding = queue.onEvent((event) => hub.emit(event));
+  // Events fan out from the queue to every transport; status changes also go to the log.
+  const hub = new RunEventHub((err) => log.error({ err }, 'a run event listener failed'));
+  const stopForwarding = queue.onEvent((event) => {
+    if (event.type === 'status') {
+      const entry = { runId: event.runId, status: event.status, error: event.error };
+      if (event.status === 'failed') log.warn(entry, 'run status');
+      else log.info(entry, 'run status');
+    }
+    hub.emit(event);
+  });
 
   const system = new SystemInfo({
     dataDir: store.paths.root,
@@ -138,6 +163,7 @@ export async function createNosService(opts: ServiceOptions): Promise<NosService
         stopForwarding();
         await queue.close();
         store.close();
+        log.info('service closed');
       })()),
   };
 }

@@ -33,6 +33,7 @@ export async function openSession(dataDir: string | undefined): Promise<NosServi
     dataDir: resolveDataDir(dataDir),
     transport: 'http',
     nativeDialogs: false,
+    logName: 'cli',
     queue: { jobModules: jobModulesFromEnv() },
   });
 }

@@ -77,6 +77,7 @@ export async function startDesktop(opts: DesktopOptions = {}): Promise<DesktopHa
     dataDir: resolveDataDir(opts.dataDir),
     transport: 'ipc',
     nativeDialogs: true,
+    logName: 'desktop',
     runtime: {
       electron: process.versions.electron ?? null,
       chrome: process.versions.chrome ?? null,

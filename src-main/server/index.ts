@@ -92,6 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       dataDir: opts.dataDir,
       transport: 'http',
       nativeDialogs: false,
+      logName: 'serve',
     }));
 
   // HTTP for calls and pages, WebSocket for events, on one loopback port.
