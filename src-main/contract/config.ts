@@ -258,24 +258,33 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
-function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+/**
+ * Parses `input` with `schema`, or throws BAD_INPUT listing every invalid field. `what` names
+ * the config in the message ('search config'); `source` is the file that documents its fields.
+ */
+export function parseConfigWith<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+  source = 'src-main/contract/config.ts',
+): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const lines = formatConfigIssues(result.error, input);
   throw new NosError(
     'BAD_INPUT',
     `Invalid ${what}:\n  ${lines.join('\n  ')}`,
-    'Fix the named fields; each is documented in src-main/contract/config.ts.',
+    `Fix the named fields (every field and its allowed values: ${source}).`,
     { issues: lines },
   );
 }
 
 export function parseSearchConfig(input: unknown): SearchConfig {
-  return parseWith(SearchConfig, input, 'search config');
+  return parseConfigWith(SearchConfig, input, 'search config');
 }
 
 export function parseTeacherConfig(input: unknown): TeacherConfig {
-  return parseWith(TeacherConfig, input, 'teacher config');
+  return parseConfigWith(TeacherConfig, input, 'teacher config');
 }
 
 /** A preset with user overrides laid over it (nested `teacher` fields merge too). */

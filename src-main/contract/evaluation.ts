@@ -12,7 +12,7 @@
  * `lr` a visible setting.
  */
 import { z } from 'zod';
-import { formatConfigIssues, PRESET_NAMES, type PresetName } from './config';
+import { parseConfigWith, PRESET_NAMES, type PresetName } from './config';
 import { NosError } from './errors';
 import { BACKEND_NAMES, SEARCH_SPACE_NAMES } from './primitives';
 
@@ -240,17 +240,8 @@ export const OP_STUDY_PRESETS: Readonly<Record<PresetName, OpStudyConfigInput>> 
 // ---------------------------------------------------------------------------------------------
 // Parsing and presets
 
-function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = formatConfigIssues(result.error, input);
-  throw new NosError(
-    'BAD_INPUT',
-    `Invalid ${what}:\n  ${lines.join('\n  ')}`,
-    'Fix the named fields (every field and its allowed values: src-main/contract/evaluation.ts).',
-    { issues: lines },
-  );
-}
+const parseWith = <S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> =>
+  parseConfigWith(schema, input, what, 'src-main/contract/evaluation.ts');
 
 function presetOf<T>(presets: Readonly<Record<PresetName, T>>, name: string): T {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {

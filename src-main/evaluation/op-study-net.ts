@@ -9,9 +9,9 @@
  * exactly as the search space uses it, and at initialisation it starts close to the baseline.
  *
  * The ResNet-18 here mirrors the teacher of src-main/search/teachers/resnet18.ts (3x3 stem, no
- * max-pool, stages of two basic blocks at w, 2w, 4w, 8w, projection shortcuts) but is built here
- * because the study needs an insertion point after each stage, which the teacher does not
- * expose. Ops come from the search space's registry (src-main/nos/primitives.ts).
+ * max-pool, stages of two basic blocks at w, 2w, 4w, 8w, projection shortcuts) and reuses its
+ * BasicBlock, but is assembled here because the study needs an insertion point after each
+ * stage, which the teacher does not expose. Ops come from the search space's registry (src-main/nos/primitives.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OpStudyVariant } from '../contract/evaluation';
@@ -20,6 +20,7 @@ import { Module } from '../nn/module';
 import type { Random } from '../nn/random';
 import { dynamicDepthwise, type Op } from '../nos/ops';
 import { createOp } from '../nos/primitives';
+import { BasicBlock } from '../search/teachers/resnet18';
 
 export interface OpStudyNetOptions {
   inChannels: number;
@@ -29,39 +30,6 @@ export interface OpStudyNetOptions {
   variant: OpStudyVariant;
   /** Stages (1-based, of 4) after which the op is added. */
   stages: readonly number[];
-}
-
-class BasicBlock extends Module {
-  private readonly conv1: Conv2d;
-  private readonly bn1: BatchNorm2d;
-  private readonly conv2: Conv2d;
-  private readonly bn2: BatchNorm2d;
-  private readonly projection: { conv: Conv2d; bn: BatchNorm2d } | null;
-
-  constructor(rng: Random, cIn: number, cOut: number, stride: number) {
-    super();
-    this.conv1 = this.addModule('conv1', new Conv2d(rng, cIn, cOut, 3, { stride }));
-    this.bn1 = this.addModule('bn1', new BatchNorm2d(cOut));
-    this.conv2 = this.addModule('conv2', new Conv2d(rng, cOut, cOut, 3));
-    this.bn2 = this.addModule('bn2', new BatchNorm2d(cOut));
-    this.projection =
-      stride !== 1 || cIn !== cOut
-        ? {
-            conv: this.addModule('proj', new Conv2d(rng, cIn, cOut, 1, { stride })),
-            bn: this.addModule('proj_bn', new BatchNorm2d(cOut)),
-          }
-        : null;
-  }
-
-  /** [N, H, W, cIn] → [N, H/stride, W/stride, cOut] */
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const h = tf.relu(this.bn1.forward(this.conv1.forward(x), training));
-    const y = this.bn2.forward(this.conv2.forward(h), training);
-    const shortcut = this.projection
-      ? this.projection.bn.forward(this.projection.conv.forward(x), training)
-      : x;
-    return tf.relu(tf.add(y, shortcut) as tf.Tensor4D);
-  }
 }
 
 /** One self-calibration op applied residually to a stage output: [N, H, W, C] → same. */

@@ -20,7 +20,8 @@ export interface ResNet18Options {
   width: number;
 }
 
-class BasicBlock extends Module {
+/** The basic residual block, also used by the op-study networks (evaluation/op-study-net.ts). */
+export class BasicBlock extends Module {
   private readonly conv1: Conv2d;
   private readonly bn1: BatchNorm2d;
   private readonly conv2: Conv2d;
