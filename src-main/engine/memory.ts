@@ -309,3 +309,75 @@ export async function guardStep<T>(step: () => T | Promise<T>, what = 'training 
     throw err;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Before a run
+
+/** Forward/backward passes measureStepMemory runs with its default sizes (warm-up, 1, 2). */
+export const MEASURE_PASSES = 3;
+
+/** The backend tfjs-core is running, in the engine's vocabulary ('tensorflow' is tfjs-node). */
+export function activeBackend(): ConcreteBackend {
+  const name = tf.getBackend();
+  return name === 'wasm' || name === 'cpu' ? name : 'tfjs-node';
+}
+
+export interface RunMemoryOptions {
+  /** What to call the run in messages, e.g. 'search (C=16, 8 cells, 32x32x1)'. */
+  what: string;
+  batchSize: number;
+  /** The config's microBatch, or null to choose one. */
+  requestedMicroBatch: number | null;
+  /**
+   * One training pass over `microBatch` samples that changes no training state and leaves no
+   * tensor behind (measured at 1 and 2 samples; see measureStepMemory).
+   */
+  probe: (microBatch: number) => void | Promise<void>;
+  /** The limit; memoryBudget(activeBackend()) unless given (tests pass a small one). */
+  budget?: MemoryBudget;
+  /** Bytes the probe does not hold but a real step does (see PlanOptions.residentBytes). */
+  residentBytes?: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The micro-batch a run trains with, decided before its first step: measures the step at two
+ * small micro-batch sizes and plans against the backend's budget (planMicroBatches), logging
+ * the decision. Without a known limit (tfjs-node-gpu) nothing is measured.
+ *
+ * @throws NosError OUT_OF_MEMORY when the run cannot fit (see planMicroBatches).
+ */
+export async function planRunMemory(opts: RunMemoryOptions): Promise<MicroBatchPlan> {
+  const budget = opts.budget ?? memoryBudget(activeBackend());
+  const { batchSize, requestedMicroBatch: requested } = opts;
+  if (budget.limitBytes === null) {
+    const micro = Math.min(requested ?? batchSize, batchSize);
+    opts.log(`memory: ${opts.what}: micro-batch ${micro} of ${batchSize} (${budget.source})`);
+    return {
+      batchSize,
+      microBatch: micro,
+      passes: Math.ceil(batchSize / micro),
+      estimatedPeakBytes: 0,
+      limitBytes: null,
+    };
+  }
+  const profile = await measureStepMemory(opts.probe);
+  const plan = planMicroBatches({
+    batchSize,
+    profile,
+    budget,
+    requestedMicroBatch: requested,
+    residentBytes: opts.residentBytes,
+    what: opts.what,
+  });
+  const how =
+    plan.microBatch === batchSize
+      ? 'the whole batch in one pass'
+      : `${plan.passes} micro-batches of ${plan.microBatch} (gradients accumulated)` +
+        (requested === null ? ', because the whole batch would not fit' : '');
+  opts.log(
+    `memory: ${opts.what}: batch ${batchSize} as ${how}; about ${gib(plan.estimatedPeakBytes)} ` +
+      `at peak of ${gib(budget.limitBytes)} (${budget.source})`,
+  );
+  return plan;
+}

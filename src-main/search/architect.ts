@@ -100,6 +100,20 @@ export class Architect {
   }
 
   /**
+   * Allocates what a step does at its peak without applying anything: the gradients of the
+   * whole objective for alphas and weights on `batch`, clipped, and for the second-order step
+   * the saved copy of the weights. For measuring a step's memory (engine/memory.ts); batch-norm
+   * running statistics do move, so the caller restores them.
+   */
+  probe(batch: StepBatch): void {
+    const saved = this.settings.order === 'second' ? this.weights.map((w) => tf.clone(w)) : [];
+    const { grads } = this.gradients([...this.alphas, ...this.weights], batch, true);
+    const weightGrads = grads.slice(this.alphas.length);
+    const { clipped, norm } = clipByGlobalNorm(weightGrads, this.settings.gradClip);
+    tf.dispose([...saved, ...grads, ...clipped, norm]);
+  }
+
+  /**
    * Gradients of CE (+ lambda * AT when `useAt`) with respect to `vars`, accumulated over
    * micro-batches, with the batch statistics for reporting.
    */

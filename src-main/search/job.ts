@@ -8,6 +8,7 @@ import { parseSearchConfig } from '../contract/config';
 import { NosError } from '../contract/errors';
 import { SEARCH_SPACES } from '../contract/primitives';
 import { initBackend } from '../engine';
+import { memoryBudget } from '../engine/memory';
 import { Supernet } from '../nos/supernet';
 import type { JobRunner } from '../training/job';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -63,6 +64,7 @@ export const run: JobRunner = async (job, ctx) => {
       ctx,
       checkpointPath: join(job.runDir, CHECKPOINT_FILE),
       resumeFrom: job.resumeFrom,
+      memoryBudget: memoryBudget(backend.name),
     });
     const genotypePath = join(job.runDir, GENOTYPE_FILE);
     writeJsonAtomic(genotypePath, outcome.genotype);

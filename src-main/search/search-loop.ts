@@ -20,6 +20,7 @@ import type { Genotype } from '../contract/genotype';
 import { METRIC } from '../contract/metrics';
 import { PARAM_FREE_PRIMITIVES, type Primitive } from '../contract/primitives';
 import { mixSeed } from '../data/rng';
+import { guardStep, type MemoryBudget } from '../engine/memory';
 import type { StateDict } from '../nn/module';
 import {
   loadCheckpoint,
@@ -40,6 +41,7 @@ import {
   resizeTo,
   type ImageSet,
 } from './data-source';
+import { planSearchMicroBatch } from './memory-plan';
 import { startParallelWeightStep, type ParallelWeightStep } from './parallel-step';
 import { assertFinite, checkControl, correctCount, RunStopped } from './steps';
 import type { Teacher } from './teachers/teacher';
@@ -71,6 +73,8 @@ export interface SearchLoopInput {
   resumeFrom?: string;
   /** Progress phase name. */
   phase?: string;
+  /** The memory limit the micro-batch is planned against; the active backend's by default. */
+  memoryBudget?: MemoryBudget;
 }
 
 export interface SearchOutcome {
@@ -147,15 +151,30 @@ export async function runSearchLoop(input: SearchLoopInput): Promise<SearchOutco
   });
   let parallel: ParallelWeightStep | null = null;
   try {
+    // The memory guard: the micro-batch that fits, or OUT_OF_MEMORY before the first step.
+    const microBatch = await planSearchMicroBatch({
+      config,
+      net,
+      weightOpt,
+      alphaOpt,
+      batchOf: (size) => {
+        const sized = { ...input, config: { ...config, batch: size } };
+        const order = Array.from({ length: imageCount(input.trainSplit) }, (_, i) => i);
+        return prepareBatch(sized, input.trainSplit, order, 0, 0, 0x1);
+      },
+      disposeBatch,
+      budget: input.memoryBudget,
+      log: (line) => input.ctx.log.info(line),
+    });
     // Data-parallel weight step across worker threads (config.workers; engine/parallel).
     parallel = await startParallelWeightStep({
       net,
       optimizer: weightOpt,
-      config,
+      config: { ...config, microBatch },
       hasTeacher: input.teacher !== null,
       log: (line) => input.ctx.log.info(line),
     });
-    return await loop(input, phase, weightOpt, alphaOpt, parallel);
+    return await loop(input, phase, weightOpt, alphaOpt, parallel, microBatch);
   } finally {
     await parallel?.close();
     weightOpt.dispose();
@@ -169,9 +188,10 @@ async function loop(
   weightOpt: Sgd,
   alphaOpt: Adam,
   parallel: ParallelWeightStep | null,
+  microBatch: number,
 ): Promise<SearchOutcome> {
   const { config, net, ctx } = input;
-  const architect = new Architect(net, weightOpt, alphaOpt, config);
+  const architect = new Architect(net, weightOpt, alphaOpt, { ...config, microBatch });
   const nTrain = imageCount(input.trainSplit);
   const nSearch = imageCount(input.searchSplit);
   const stepsPerEpoch = Math.min(
@@ -233,14 +253,21 @@ async function loop(
       let alphaStats: HalfStepStats | null = null;
       let weightStats: HalfStepStats;
       try {
-        if (epoch >= config.alphaWarmupEpochs)
-          alphaStats = architect.alphaStep(searchBatch, trainBatch);
-        if (alphaStats)
-          assertFinite(alphaStats.loss, 'search-split loss (alpha step)', epoch, step);
-        weightStats = parallel
-          ? await parallel.weightStep(trainBatch)
-          : architect.weightStep(trainBatch);
-        assertFinite(weightStats.loss, 'train-split loss (weight step)', epoch, step);
+        // An allocation failure ends the run as failed (OUT_OF_MEMORY); the last checkpoint stays.
+        [alphaStats, weightStats] = await guardStep(
+          async () => {
+            let alpha: HalfStepStats | null = null;
+            if (epoch >= config.alphaWarmupEpochs)
+              alpha = architect.alphaStep(searchBatch, trainBatch);
+            if (alpha) assertFinite(alpha.loss, 'search-split loss (alpha step)', epoch, step);
+            const weight = parallel
+              ? await parallel.weightStep(trainBatch)
+              : architect.weightStep(trainBatch);
+            assertFinite(weight.loss, 'train-split loss (weight step)', epoch, step);
+            return [alpha, weight] as const;
+          },
+          `search step (epoch ${epoch + 1}, step ${step + 1})`,
+        );
       } finally {
         disposeBatch(trainBatch);
         disposeBatch(searchBatch);

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { searchConfigFromPreset, type SearchConfig } from '../../../src-main/contract/config';
 import { SEARCH_SPACES } from '../../../src-main/contract/primitives';
 import { initBackend } from '../../../src-main/engine';
+import { MEASURE_PASSES } from '../../../src-main/engine/memory';
 import { Supernet } from '../../../src-main/nos/supernet';
 import { Architect } from '../../../src-main/search/architect';
 import { makeBatch, normalise, searchSplits } from '../../../src-main/search/data-source';
@@ -246,12 +247,15 @@ describe('runSearchLoop', () => {
     });
     const net = tinyNet(config);
     let calls = 0;
-    // Fault injection: from the 5th forward pass on, the logits are NaN.
+    // Fault injection: from the 5th forward pass of training on (after the memory guard's
+    // measuring passes), the logits are NaN.
     const faulty: SearchSupernet = {
       forward: (x, training) => {
         const out = net.forward(x, training);
         calls += 1;
-        return calls >= 5 ? { ...out, logits: tf.mul(out.logits, NaN) as tf.Tensor2D } : out;
+        return calls >= 5 + MEASURE_PASSES
+          ? { ...out, logits: tf.mul(out.logits, NaN) as tf.Tensor2D }
+          : out;
       },
       namedWeights: () => net.namedWeights(),
       alphaList: () => net.alphaList(),
