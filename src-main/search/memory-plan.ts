@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SearchConfig } from '../contract/config';
 import { NosError } from '../contract/errors';
-import { planRunMemory, type MemoryBudget } from '../engine/memory';
+import { planRunMemory, type MemoryBudget, type MicroBatchPlan } from '../engine/memory';
 import type { StateDict } from '../nn/module';
 import type { Adam, Sgd } from '../training/optim';
 import { Architect, type SearchNetwork, type StepBatch } from './architect';
@@ -29,8 +29,8 @@ export interface SearchMemoryInput {
   log: (line: string) => void;
 }
 
-/** The micro-batch the search trains with. @throws NosError OUT_OF_MEMORY */
-export async function planSearchMicroBatch(input: SearchMemoryInput): Promise<number> {
+/** How the search splits its batch. @throws NosError OUT_OF_MEMORY */
+export async function planSearchMicroBatch(input: SearchMemoryInput): Promise<MicroBatchPlan> {
   const { config, net } = input;
   // Unsplit, so that the probe at 2 images really passes 2 images at once.
   const architect = new Architect(net, input.weightOpt, input.alphaOpt, {
@@ -73,7 +73,7 @@ export async function planSearchMicroBatch(input: SearchMemoryInput): Promise<nu
         { suggestedBatch: plan.microBatch },
       );
     }
-    return plan.microBatch;
+    return plan;
   } finally {
     net.loadStateDict(saved);
   }

@@ -152,7 +152,7 @@ export async function runSearchLoop(input: SearchLoopInput): Promise<SearchOutco
   let parallel: ParallelWeightStep | null = null;
   try {
     // The memory guard: the micro-batch that fits, or OUT_OF_MEMORY before the first step.
-    const microBatch = await planSearchMicroBatch({
+    const { microBatch } = await planSearchMicroBatch({
       config,
       net,
       weightOpt,

@@ -4,12 +4,19 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { searchConfigFromPreset, type SearchConfig } from '../../../src-main/contract/config';
+import type { NosError } from '../../../src-main/contract/errors';
 import { SEARCH_SPACES } from '../../../src-main/contract/primitives';
 import { initBackend } from '../../../src-main/engine';
-import { MEASURE_PASSES } from '../../../src-main/engine/memory';
+import { MEASURE_PASSES, memoryBudget, type MemoryBudget } from '../../../src-main/engine/memory';
 import { Supernet } from '../../../src-main/nos/supernet';
 import { Architect } from '../../../src-main/search/architect';
-import { makeBatch, normalise, searchSplits } from '../../../src-main/search/data-source';
+import {
+  makeBatch,
+  normalise,
+  searchSplits,
+  type ImageSet,
+} from '../../../src-main/search/data-source';
+import { planSearchMicroBatch } from '../../../src-main/search/memory-plan';
 import { runSearchLoop, type SearchSupernet } from '../../../src-main/search/search-loop';
 import { RunStopped } from '../../../src-main/search/steps';
 import { buildTeacherNetwork, Teacher } from '../../../src-main/search/teachers/teacher';
@@ -365,5 +372,151 @@ describe('runSearchLoop', () => {
     await expect(runSearchLoop(run.input)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(run.record.progress.length).toBe(1);
     net.dispose();
+  });
+});
+
+describe('memory guard', () => {
+  /** One step of one epoch without a teacher, augmentation off. */
+  const guardConfig = (over: Partial<SearchConfig>) =>
+    tinyConfig({
+      epochs: 1,
+      guidance: 'none',
+      teacher: { ...tinyConfig().teacher, mode: 'none' },
+      flip: false,
+      cropPadding: 0,
+      ...over,
+    });
+
+  /** The plan the search makes for `config` on `budget`, measured on a fresh net. */
+  async function planFor(config: SearchConfig, budget: MemoryBudget) {
+    const net = tinyNet(config);
+    const weightOpt = new Sgd(net.namedWeights(), { lr: 0.1, momentum: 0.9, weightDecay: 0 });
+    const alphaOpt = new Adam(
+      net.alphaList().map((v, i) => [`a${i}`, v] as [string, tf.Variable]),
+      { lr: 0.1, beta1: 0.5, beta2: 0.999, weightDecay: 0 },
+    );
+    const state = net.stateDict();
+    const { trainSplit } = searchSplits(DATA.train, config);
+    const plan = await planSearchMicroBatch({
+      config,
+      net,
+      weightOpt,
+      alphaOpt,
+      batchOf: (size) => {
+        const idx = Array.from({ length: size }, (_, i) => i % trainSplit.labels.length);
+        const { pixels, labels } = makeBatch(trainSplit, idx, null, 0);
+        const x = normalise(pixels, NORM.mean, NORM.std);
+        pixels.dispose();
+        return { x, labels, teacherStages: null };
+      },
+      disposeBatch: (b) => tf.dispose([b.x, b.labels]),
+      budget,
+      log: () => undefined,
+    });
+    // Measuring changes no training state (batch-norm statistics included).
+    expect(net.stateDict()).toEqual(state);
+    [net, weightOpt, alphaOpt].forEach((o) => o.dispose());
+    return plan;
+  }
+
+  it("refuses on wasm's 4 GiB heap a micro-batch that would overflow it, before any step", async () => {
+    const wasm = memoryBudget('wasm');
+    const huge = guardConfig({ batch: 200_000, microBatch: 200_000 });
+    const net = tinyNet(huge);
+    const before = tf.memory().numTensors;
+    const dir = mkdtempSync(join(tmpdir(), 'search-oom-'));
+    const run = loopInput(huge, net, null, dir);
+    const err = await runSearchLoop({ ...run.input, memoryBudget: wasm }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY' });
+    expect((err as Error).message).toMatch(/micro-batch 200000 needs about [\d.]+ GiB on wasm/);
+    expect((err as Error).message).toContain("wasm's 4 GiB heap allows 4.00 GiB");
+    const fits = Number(/Set microBatch to (\d+) or less/.exec((err as NosError).hint ?? '')?.[1]);
+    expect(fits).toBeGreaterThanOrEqual(1);
+    expect(fits).toBeLessThan(200_000);
+    expect(run.record.progress).toEqual([]);
+    expect(existsSync(run.input.checkpointPath)).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+
+    // Without a requested micro-batch the same batch is planned as micro-batches that fit.
+    const plan = await planFor({ ...huge, microBatch: null }, wasm);
+    expect(plan).toMatchObject({ batchSize: 200_000, microBatch: fits });
+    expect(plan.passes).toBeGreaterThan(1);
+    expect(plan.estimatedPeakBytes).toBeLessThanOrEqual(wasm.limitBytes!);
+  });
+
+  it('refuses a network of which not even one image fits, suggesting fewer channels', async () => {
+    const tiny: MemoryBudget = { backend: 'wasm', limitBytes: 1024, source: 'a 1 KiB test heap' };
+    await expect(planFor(guardConfig({ batch: 4 }), tiny)).rejects.toMatchObject({
+      code: 'OUT_OF_MEMORY',
+      message: expect.stringContaining('even one sample at a time'),
+      hint: expect.stringContaining('channels'),
+    });
+  });
+
+  it('runs a batch that does not fit in micro-batches that do, equal to the unsplit step', async () => {
+    // Every image the same, so batch-norm's statistics per micro-batch equal the whole
+    // batch's and micro-batching must give the unsplit result up to float rounding.
+    const one = DATA.train.images.subarray(0, 64);
+    const same: ImageSet = {
+      images: Uint8Array.from({ length: 4 * 64 }, (_, i) => one[i % 64]),
+      labels: Int32Array.from([1, 1, 1, 1]),
+      shape: DATA.train.shape,
+    };
+    const config = guardConfig({ batch: 4, trainImages: 4, searchImages: 4 });
+    // A heap between 2 and 3 images' worth: the whole batch of 4 does not fit.
+    const wasm = memoryBudget('wasm');
+    const whole = await planFor(config, wasm);
+    const half = await planFor({ ...config, microBatch: 2 }, wasm);
+    expect(whole.microBatch).toBe(4);
+    const perImage = (whole.estimatedPeakBytes - half.estimatedPeakBytes) / 2;
+    expect(perImage).toBeGreaterThan(0);
+    const small: MemoryBudget = {
+      backend: 'wasm',
+      limitBytes: Math.floor(half.estimatedPeakBytes + perImage / 2),
+      source: 'a test heap',
+    };
+    const unlimited: MemoryBudget = { backend: 'wasm', limitBytes: null, source: 'no limit' };
+
+    const search = async (c: SearchConfig, budget: MemoryBudget) => {
+      const net = tinyNet(c);
+      try {
+        const a0 = snapshot(net.alphaList());
+        const run = loopInput(c, net, null, mkdtempSync(join(tmpdir(), 'search-micro-')));
+        const before = tf.memory().numTensors;
+        await runSearchLoop({
+          ...run.input,
+          trainSplit: same,
+          searchSplit: same,
+          memoryBudget: budget,
+        }).finally(() => expect(tf.memory().numTensors).toBe(before));
+        return {
+          a0,
+          alphas: snapshot(net.alphaList()),
+          weights: snapshot(net.weights()),
+          logs: run.record.logs.map((l) => l.message),
+        };
+      } finally {
+        net.dispose();
+      }
+    };
+
+    await expect(search({ ...config, microBatch: 4 }, small)).rejects.toMatchObject({
+      code: 'OUT_OF_MEMORY',
+      hint: expect.stringContaining('Set microBatch to 2 or less'),
+    });
+    const split = await search(config, small);
+    expect(split.logs).toContainEqual(
+      expect.stringContaining('batch 4 as 2 micro-batches of 2 (gradients accumulated)'),
+    );
+    const unsplit = await search(config, unlimited);
+    expect(unsplit.logs).toContainEqual(expect.stringContaining('micro-batch 4 of 4'));
+    expect(split.alphas).not.toEqual(split.a0);
+    // Largest difference: float32 rounding of sums taken in another order (batch-norm's
+    // backward pass amplifies it in the weights to about 1e-5 of values near 1).
+    const maxDiff = (a: number[][], b: number[][]) =>
+      a.reduce((m, row, i) => row.reduce((n, v, k) => Math.max(n, Math.abs(v - b[i][k])), m), 0);
+    expect(maxDiff(unsplit.alphas, split.alphas)).toBeLessThan(1e-5);
+    expect(maxDiff(unsplit.weights, split.weights)).toBeLessThan(1e-4);
   });
 });
