@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { NosError } from '../contract/errors';
 import { METRIC } from '../contract/metrics';
+import { accumulateGradients, guardStep, planRunMemory, type MemoryBudget } from '../engine/memory';
 import type { StateDict } from '../nn/module';
 import {
   saveCheckpoint,
@@ -52,6 +53,11 @@ export interface TrainSchedule {
   /** Drop-path probability of epoch `epoch`, handed to `setDropPath` before it starts. */
   dropPathAt?(epoch: number): number;
   checkpointEverySteps: number;
+  /**
+   * Images per forward pass, gradients accumulated up to the batch; null or absent: the memory
+   * guard keeps the whole batch if it fits, else picks the largest micro-batch that does.
+   */
+  microBatch?: number | null;
 }
 
 /** Test-set figures after an epoch. Errors in percent. */
@@ -98,6 +104,8 @@ export interface TrainRequest<E> {
   setDropPath?(p: number): void;
   /** A checkpoint of this same training to continue from. */
   resume?: CheckpointData<TrainerMeta<E>>;
+  /** The memory limit the micro-batch is planned against; the active backend's by default. */
+  memoryBudget?: MemoryBudget;
 }
 
 export type TrainOutcome =
@@ -202,6 +210,15 @@ export async function trainClassifier<E>(req: TrainRequest<E>): Promise<TrainOut
     ctx.checkpoint(req.checkpointPath, epoch, step);
   };
 
+  // The memory guard: the micro-batch that fits, or OUT_OF_MEMORY before the first step.
+  const microBatch = await planTrainMemory(req, variables, schedule, epoch, step).catch(
+    (err: unknown) => {
+      optimizer.dispose();
+      throw err;
+    },
+  );
+  const stepSchedule = { ...schedule, microBatch };
+
   const stream = data.openTrain(epoch, step);
   try {
     const started = Date.now();
@@ -225,9 +242,12 @@ export async function trainClassifier<E>(req: TrainRequest<E>): Promise<TrainOut
         }
         const t0 = Date.now();
         const batch = await stream.next();
-        const { loss, correct } = trainStep(net, variables, optimizer, batch, schedule);
         const n = batch.y.shape[0];
-        disposeBatch(batch);
+        // An allocation failure ends the run as failed (OUT_OF_MEMORY); the last checkpoint stays.
+        const { loss, correct } = await guardStep(
+          () => trainStep(net, variables, optimizer, batch, stepSchedule),
+          `${req.phase} step (epoch ${epoch + 1}, step ${step + 1})`,
+        ).finally(() => disposeBatch(batch));
         if (!Number.isFinite(loss)) {
           throw new NosError(
             'RUN_FAILED',
@@ -277,35 +297,99 @@ export async function trainClassifier<E>(req: TrainRequest<E>): Promise<TrainOut
   }
 }
 
-/** One SGD step on one batch; returns the loss and the count of correct top-1 predictions. */
+/**
+ * One SGD step on one batch, in micro-batches of `schedule.microBatch` with the gradients
+ * accumulated (engine/memory.ts); returns the loss and the count of correct top-1 predictions.
+ */
 export function trainStep(
   net: Classifier,
   variables: tf.Variable[],
   optimizer: Sgd,
   batch: Batch,
-  schedule: Pick<TrainSchedule, 'gradClip' | 'auxiliaryWeight'>,
+  schedule: Pick<TrainSchedule, 'gradClip' | 'auxiliaryWeight' | 'microBatch'>,
 ): { loss: number; correct: number } {
-  let correctT: tf.Scalar | null = null;
-  const { value, grads } = tf.variableGrads(() => {
-    const { logits, auxLogits } = net.forward(batch.x, true);
-    correctT = tf.keep(countTopK(logits, batch.y, 1));
-    const main = crossEntropy(logits, batch.y);
-    if (auxLogits && schedule.auxiliaryWeight > 0) {
-      return tf.add(main, tf.mul(crossEntropy(auxLogits, batch.y), schedule.auxiliaryWeight));
-    }
-    return main;
-  }, variables);
-  const ordered = variables.map((v) => grads[v.name]);
-  const { clipped, norm } = clipByGlobalNorm(ordered, schedule.gradClip);
-  tf.dispose(ordered);
+  const { value, grads, correct } = stepGradients(net, variables, batch, schedule);
+  const { clipped, norm } = clipByGlobalNorm(grads, schedule.gradClip);
+  tf.dispose(grads);
   optimizer.apply(clipped);
   tf.dispose([...clipped, norm]);
   const loss = value.dataSync()[0];
   value.dispose();
-  const c = correctT as tf.Scalar | null;
-  const correct = c ? c.dataSync()[0] : 0;
-  c?.dispose();
   return { loss, correct };
+}
+
+/** The batch's mean loss and its gradient (accumulated over micro-batches), and the hits. */
+function stepGradients(
+  net: Classifier,
+  variables: tf.Variable[],
+  batch: Batch,
+  schedule: Pick<TrainSchedule, 'auxiliaryWeight' | 'microBatch'>,
+): { value: tf.Scalar; grads: tf.Tensor[]; correct: number } {
+  const n = batch.y.shape[0];
+  const hits: tf.Scalar[] = [];
+  const { loss, grads } = accumulateGradients(
+    (part) => {
+      const x = part.x as tf.Tensor4D;
+      const y = part.y as tf.Tensor1D;
+      const { logits, auxLogits } = net.forward(x, true);
+      hits.push(tf.keep(countTopK(logits, y, 1)));
+      const main = crossEntropy(logits, y);
+      if (auxLogits && schedule.auxiliaryWeight > 0) {
+        return tf.add(main, tf.mul(crossEntropy(auxLogits, y), schedule.auxiliaryWeight));
+      }
+      return main;
+    },
+    variables,
+    { x: batch.x, y: batch.y },
+    Math.min(schedule.microBatch ?? n, n),
+  );
+  const correct = hits.reduce((s, t) => s + t.dataSync()[0], 0);
+  tf.dispose(hits);
+  return { value: loss, grads, correct };
+}
+
+/**
+ * Measures one step of `net` at 1 and 2 images of the first batch (nothing applied, the
+ * batch-norm statistics put back) and plans the micro-batch (engine/memory.ts).
+ */
+async function planTrainMemory<E>(
+  req: TrainRequest<E>,
+  variables: tf.Variable[],
+  schedule: TrainSchedule,
+  epoch: number,
+  step: number,
+): Promise<number> {
+  const stream = req.data.openTrain(epoch, step);
+  const sample = await stream.next().finally(() => stream.close());
+  const state = req.net.stateDict();
+  try {
+    const { microBatch } = await planRunMemory({
+      what: req.phase,
+      batchSize: sample.y.shape[0], // a full batch: the pipeline drops short ones
+      requestedMicroBatch: schedule.microBatch ?? null,
+      budget: req.memoryBudget,
+      log: (line) => req.ctx.log.info(line),
+      probe: (b) =>
+        tf.tidy(() => {
+          // b images of the sample batch (repeated if it is shorter).
+          const idx = tf.tensor1d(
+            Array.from({ length: b }, (_, i) => i % sample.y.shape[0]),
+            'int32',
+          );
+          const part = { x: tf.gather(sample.x, idx), y: tf.gather(sample.y, idx) };
+          const { value, grads } = stepGradients(req.net, variables, part, {
+            ...schedule,
+            microBatch: null,
+          });
+          const { clipped, norm } = clipByGlobalNorm(grads, schedule.gradClip);
+          tf.dispose([value, ...grads, ...clipped, norm]);
+        }),
+    });
+    return microBatch;
+  } finally {
+    req.net.loadStateDict(state);
+    disposeBatch(sample);
+  }
 }
 
 async function endEpoch<E>(

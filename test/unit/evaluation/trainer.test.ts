@@ -9,6 +9,7 @@ import {
   countTopK,
   trainClassifier,
   type TrainerMeta,
+  type TrainRequest,
   type TrainSchedule,
 } from '../../../src-main/evaluation/trainer';
 import { Random } from '../../../src-main/nn/random';
@@ -58,19 +59,28 @@ describe('trainClassifier', () => {
     });
 
   /** Trains a fresh net; `control` decides pause/cancel per step. */
-  async function train(name: string, control: () => ControlSignal, resumeFrom?: string) {
+  async function train(
+    name: string,
+    control: () => ControlSignal,
+    resumeFrom?: string,
+    memory: Pick<TrainRequest<unknown>, 'memoryBudget'> & Pick<TrainSchedule, 'microBatch'> = {},
+  ) {
     const net = newNet();
     const { ctx, record } = memoryRunContext(tmp.dir, control);
     const outcome = await trainClassifier({
       net,
       data: source,
-      schedule,
+      schedule: { ...schedule, microBatch: memory.microBatch },
+      memoryBudget: memory.memoryBudget,
       ctx,
       phase: name,
       metricEpochOffset: 0,
       checkpointPath: join(tmp.dir, `${name}.nosckpt`),
       extra: { tag: name },
       resume: resumeFrom ? loadCheckpoint<TrainerMeta<{ tag: string }>>(resumeFrom) : undefined,
+    }).catch((err: unknown) => {
+      net.dispose();
+      throw err;
     });
     const state = net.stateDict();
     net.dispose();
@@ -116,6 +126,28 @@ describe('trainClassifier', () => {
     const { outcome } = await train('cancelled', () => 'cancel');
     expect(outcome).toEqual({ status: 'cancelled', checkpointPath: null });
     expect(existsSync(join(tmp.dir, 'cancelled.nosckpt'))).toBe(false);
+  });
+
+  it('refuses before the first step a network of which not even one image fits', async () => {
+    const before = tf.memory().numTensors;
+    const budget = { backend: 'wasm' as const, limitBytes: 1024, source: 'a 1 KiB test heap' };
+    const err = await train('oom', () => 'run', undefined, { memoryBudget: budget }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'OUT_OF_MEMORY', hint: expect.stringContaining('channels') });
+    expect(existsSync(join(tmp.dir, 'oom.nosckpt'))).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains in the micro-batches asked for, gradients accumulated, no tensor left', async () => {
+    const before = tf.memory().numTensors;
+    const { outcome, record } = await train('micro', () => 'run', undefined, { microBatch: 4 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(outcome.status).toBe('completed');
+    expect(record.logs.map((l) => l.message)).toContainEqual(
+      expect.stringContaining('batch 16 as 4 micro-batches of 4 (gradients accumulated)'),
+    );
+    expect(record.progress).toHaveLength(2 * source.stepsPerEpoch);
   });
 });
 
