@@ -61,6 +61,11 @@ const trainingFields = {
   channels: positiveInt.default(36),
   epochs: positiveInt.default(600),
   batch: positiveInt.default(128),
+  /**
+   * Images per forward pass, gradients accumulated up to `batch`; null: the whole batch when
+   * it fits the backend's memory, else the largest micro-batch that does.
+   */
+  microBatch: positiveInt.nullable().default(null),
   /** Initial learning rate (see the header on the paper's printed 0.25). */
   lr: z.number().positive().default(0.025),
   /** Floor of the cosine schedule (stepped per epoch). */

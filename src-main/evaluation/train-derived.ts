@@ -33,6 +33,8 @@ export interface DerivedTraining {
   auxiliaryWeight: number;
   dropPath: number;
   checkpointEverySteps: number;
+  /** Images per forward pass (null: planned by the memory guard). */
+  microBatch: number | null;
 }
 
 /** Build options of a derived network for a dataset of `shape` and `classes`. */
@@ -105,6 +107,7 @@ export async function trainDerived<E>(run: DerivedRun<E>): Promise<DerivedRunRes
         auxiliaryWeight: t.auxiliaryWeight,
         dropPathAt: linearDropPath(t.dropPath, t.epochs),
         checkpointEverySteps: t.checkpointEverySteps,
+        microBatch: t.microBatch,
       },
       setDropPath: (p) => {
         net.dropPathProb = p;
