@@ -37,6 +37,11 @@ export const TeacherConfig = z.object({
   width: positiveInt.default(64),
   epochs: positiveInt.default(300),
   batch: positiveInt.default(32),
+  /**
+   * Images per forward pass, gradients accumulated up to `batch`; null: the whole batch when
+   * it fits the backend's memory, else the largest micro-batch that does.
+   */
+  microBatch: positiveInt.nullable().default(null),
   lr: z.number().positive().default(0.025),
   momentum: z.number().min(0).lt(1).default(0.9),
   weightDecay: nonNegative.default(1e-4),

@@ -18,6 +18,12 @@ import type { TeacherConfig } from '../../contract/config';
 import { NosError } from '../../contract/errors';
 import { METRIC } from '../../contract/metrics';
 import { mixSeed, permutation } from '../../data/rng';
+import {
+  accumulateGradients,
+  guardStep,
+  planRunMemory,
+  type MemoryBudget,
+} from '../../engine/memory';
 import { existsSync, rmSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint, takePrefix, withPrefix } from '../../training/checkpoint';
 import type { RunContext } from '../../training/run-context';
@@ -31,14 +37,7 @@ import {
   type ImageSet,
   type SearchDataset,
 } from '../data-source';
-import {
-  assertFinite,
-  checkControl,
-  correctCount,
-  crossEntropy,
-  gradientsOf,
-  RunStopped,
-} from '../steps';
+import { assertFinite, checkControl, correctCount, crossEntropy, RunStopped } from '../steps';
 import { buildTeacherNetwork, Teacher, type TeacherMeta } from './teacher';
 
 export interface TrainTeacherOptions {
@@ -54,6 +53,8 @@ export interface TrainTeacherOptions {
    * training continues from it. It is removed once the teacher is trained.
    */
   checkpointPath?: string;
+  /** The memory limit the micro-batch is planned against; the active backend's by default. */
+  memoryBudget?: MemoryBudget;
 }
 
 /** File name of the checkpoint of a teacher in training, inside its run folder. */
@@ -92,7 +93,7 @@ export async function trainTeacher(opts: TrainTeacherOptions): Promise<Teacher> 
   };
   const teacher = new Teacher(net, teacherMeta);
   try {
-    await fit(teacher, pickImages(dataset.train, config), config, ctx, phase, opts.checkpointPath);
+    await fit(teacher, pickImages(dataset.train, config), config, ctx, phase, opts);
     const limit = Math.min(opts.testImages ?? 1000, imageCount(dataset.test));
     if (limit > 0) {
       const top1 = evaluateTop1(teacher, dataset.test, limit);
@@ -122,7 +123,7 @@ async function fit(
   config: TeacherConfig,
   ctx: RunContext,
   phase: string,
-  checkpointPath: string | undefined,
+  { checkpointPath, memoryBudget }: Pick<TrainTeacherOptions, 'checkpointPath' | 'memoryBudget'>,
 ): Promise<void> {
   const net = teacher.net;
   const optimizer = new Sgd(net.namedWeights(), {
@@ -165,6 +166,25 @@ async function fit(
       ({ epoch, step, lossSum, correct } = ckpt.meta);
       ctx.log.info(`teacher: continuing from epoch ${epoch + 1}, step ${step + 1}`);
     }
+    // The memory guard: the micro-batch that fits, or OUT_OF_MEMORY before the first step.
+    const saved = net.stateDict();
+    const { microBatch } = await planRunMemory({
+      what: `teacher (${spec(config)}, batch ${config.batch})`,
+      batchSize: config.batch,
+      requestedMicroBatch: config.microBatch,
+      budget: memoryBudget,
+      log: (line) => ctx.log.info(line),
+      probe: (b) => {
+        const probe = makeBatch(
+          images,
+          Array.from({ length: b }, (_, i) => i % n),
+          null,
+          0,
+        );
+        const r = batchGradients(teacher, weights, probe.pixels, probe.labels, b);
+        tf.dispose([r.loss, ...r.grads, probe.pixels, probe.labels]);
+      },
+    }).finally(() => net.loadStateDict(saved)); // the probe moved batch-norm statistics
     const sessionStart = epoch * stepsPerEpoch + step;
     for (; epoch < config.epochs; epoch++, step = 0, lossSum = 0, correct = 0) {
       const epochStart = Date.now();
@@ -180,20 +200,15 @@ async function fit(
             : stepLr(config.lr, epoch, config.lrStepEpochs);
         const idx = order.subarray(step * config.batch, (step + 1) * config.batch);
         const batch = makeBatch(images, idx, config, mixSeed(config.seed, epoch, step, 0x7b));
-        let hits: tf.Scalar | null = null;
-        const { loss, grads } = gradientsOf(weights, () => {
-          const out = teacher.forward(batch.pixels, true);
-          hits = tf.keep(correctCount(out.logits, batch.labels));
-          return crossEntropy(out.logits, batch.labels);
-        });
+        // An allocation failure ends the run as failed (OUT_OF_MEMORY); the last checkpoint stays.
+        const { loss, grads, hits } = await guardStep(
+          () => batchGradients(teacher, weights, batch.pixels, batch.labels, microBatch),
+          `teacher step (epoch ${epoch + 1}, step ${step + 1})`,
+        ).finally(() => tf.dispose([batch.pixels, batch.labels]));
         optimizer.apply(grads);
         const lossValue = loss.dataSync()[0];
-        correct += (hits as tf.Scalar | null)?.dataSync()[0] ?? 0;
-        tf.dispose(
-          [loss, ...grads, batch.pixels, batch.labels, hits as tf.Scalar | null].filter(
-            (t): t is tf.Tensor => t !== null,
-          ),
-        );
+        correct += hits;
+        tf.dispose([loss, ...grads]);
         assertFinite(lossValue, 'teacher loss', epoch, step);
         lossSum += lossValue * idx.length;
         const elapsed = (Date.now() - started) / 1000;
@@ -234,4 +249,38 @@ export function evaluateTop1(teacher: Teacher, set: ImageSet, limit: number, bat
     tf.dispose([hits, b.pixels, b.labels]);
   }
   return correct / limit;
+}
+
+/** The architecture in words, for messages. */
+function spec(config: TeacherConfig): string {
+  return config.arch === 'resnet18'
+    ? `ResNet-18 width ${config.width}`
+    : `PyramidNet-${config.depth} alpha ${config.widen}`;
+}
+
+/**
+ * Gradient of the mean cross-entropy of a batch, accumulated over micro-batches of
+ * `microBatch` images, and its correct predictions. The caller disposes `loss` and `grads`.
+ */
+function batchGradients(
+  teacher: Teacher,
+  weights: tf.Variable[],
+  pixels: tf.Tensor4D,
+  labels: tf.Tensor1D,
+  microBatch: number,
+): { loss: tf.Scalar; grads: tf.Tensor[]; hits: number } {
+  const kept: tf.Scalar[] = [];
+  const { loss, grads } = accumulateGradients(
+    (part) => {
+      const out = teacher.forward(part.x as tf.Tensor4D, true);
+      kept.push(tf.keep(correctCount(out.logits, part.y as tf.Tensor1D)));
+      return crossEntropy(out.logits, part.y as tf.Tensor1D);
+    },
+    weights,
+    { x: pixels, y: labels },
+    Math.min(microBatch, labels.shape[0]),
+  );
+  const hits = kept.reduce((s, t) => s + t.dataSync()[0], 0);
+  tf.dispose(kept);
+  return { loss, grads, hits };
 }

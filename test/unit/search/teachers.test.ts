@@ -141,6 +141,28 @@ describe('Teacher', () => {
     b.dispose();
   });
 
+  it('trains in micro-batches, and refuses before any step a teacher of which one image does not fit', async () => {
+    const data = tinyDataset();
+    const config = parseTeacherConfig({ width: 4, epochs: 1, batch: 16, microBatch: 8 });
+    const before = tf.memory().numTensors;
+    const tiny = { backend: 'wasm' as const, limitBytes: 1024, source: 'a 1 KiB test heap' };
+    const refused = memoryRunContext('/tmp');
+    await expect(
+      trainTeacher({ dataset: data, config, ctx: refused.ctx, testImages: 0, memoryBudget: tiny }),
+    ).rejects.toMatchObject({ code: 'OUT_OF_MEMORY', hint: expect.stringContaining('channels') });
+    expect(refused.record.progress).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const { ctx, record } = memoryRunContext('/tmp');
+    const teacher = await trainTeacher({ dataset: data, config, ctx, testImages: 0 });
+    expect(record.logs.map((l) => l.message)).toContainEqual(
+      expect.stringContaining('batch 16 as 2 micro-batches of 8 (gradients accumulated)'),
+    );
+    expect(record.progress.length).toBe(4);
+    teacher.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('says what is missing when a folder holds no teacher', () => {
     expect(() => Teacher.load(mkdtempSync(join(tmpdir(), 'none-')))).toThrow(/teacher\.json/);
   });
