@@ -5,8 +5,8 @@
  *
  * Why before, not during: wasm's heap has a hard 4 GiB limit and crossing it aborts the whole
  * process (emscripten `Aborted()`), which no try/catch survives. So the guard measures what one
- * small micro-batch really allocates (tf.profile's peak tensor bytes, two sizes, a straight line
- * through them), extrapolates to the requested size and refuses, or picks a micro-batch that
+ * small micro-batch really allocates (peak tensor bytes, two sizes, a straight line through
+ * them), extrapolates to the requested size and refuses, or picks a micro-batch that
  * fits, with a safety margin for allocator fragmentation and XNNPACK scratch buffers.
  */
 import { totalmem } from 'node:os';
@@ -74,7 +74,7 @@ export function estimatePeakBytes(profile: StepMemoryProfile, microBatch: number
 }
 
 /**
- * Measures one step's memory: runs `step(b)` at two small micro-batch sizes under tf.profile
+ * Measures one step's memory: runs `step(b)` at two small micro-batch sizes (peakBytesOf)
  * and fits peak = fixed + b * perSample through them. `step` must leave no tensors behind (it
  * is a training step; the check throws INTERNAL if it does not). The sizes must be small
  * enough to run safely: they are the probe, not the plan.
@@ -93,7 +93,7 @@ export async function measureStepMemory(
   }
   const peakAt = async (b: number): Promise<number> => {
     const before = tf.memory().numTensors;
-    const info = await tf.profile(() => step(b) as void);
+    const peak = await peakBytesOf(() => step(b));
     const leaked = tf.memory().numTensors - before;
     if (leaked !== 0) {
       throw new NosError(
@@ -102,7 +102,7 @@ export async function measureStepMemory(
         'Wrap the step in tf.tidy or dispose what it creates; a leaking step grows until it aborts.',
       );
     }
-    return info.peakBytes;
+    return peak;
   };
   await peakAt(small); // warm-up: first calls allocate kernel caches and packed weights
   const pSmall = await peakAt(small);
@@ -110,6 +110,36 @@ export async function measureStepMemory(
   const perSampleBytes = Math.max(0, (pLarge - pSmall) / (large - small));
   const fixedBytes = Math.max(0, pSmall - small * perSampleBytes);
   return { fixedBytes, perSampleBytes };
+}
+
+/** The engine's tensor bookkeeping, as far as peakBytesOf uses it. */
+interface TrackingEngine {
+  state: { numBytes: number };
+  trackTensor(tensor: unknown, backend: unknown): void;
+}
+
+/**
+ * The most bytes of tensors alive at once while `fn` runs (tensors alive before included).
+ * Not tf.profile: it times every kernel and ends in Math.max(...kernels), which overflows the
+ * call stack past about 100k kernels (a paper-sized supernet step launches more). Instead the
+ * engine's tensor registration is wrapped for the call, the one place its byte count grows.
+ */
+export async function peakBytesOf(fn: () => unknown): Promise<number> {
+  const engine = tf.engine() as unknown as TrackingEngine;
+  const own = Object.prototype.hasOwnProperty.call(engine, 'trackTensor');
+  const original = engine.trackTensor;
+  let peak = engine.state.numBytes;
+  engine.trackTensor = function (this: TrackingEngine, tensor, backend) {
+    original.call(this, tensor, backend);
+    if (this.state.numBytes > peak) peak = this.state.numBytes;
+  };
+  try {
+    await fn();
+  } finally {
+    if (own) engine.trackTensor = original;
+    else delete (engine as Partial<TrackingEngine>).trackTensor;
+  }
+  return peak;
 }
 
 export interface PlanOptions {
