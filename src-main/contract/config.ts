@@ -305,6 +305,19 @@ export function searchConfigFromPreset(
       'Pass --preset smoke, quick or paper.',
     );
   }
+  // The teacher settings are merged field by field, so they must be an object: spreading a
+  // number or a string would silently keep the preset's teacher.
+  const teacher: unknown = (overrides as { teacher?: unknown }).teacher;
+  if (
+    teacher !== undefined &&
+    (typeof teacher !== 'object' || teacher === null || Array.isArray(teacher))
+  ) {
+    throw new NosError(
+      'BAD_INPUT',
+      `Invalid search config:\nteacher: expected an object of teacher settings (received ${JSON.stringify(teacher)})`,
+      'Write teacher as an object, e.g. "teacher": {"arch": "resnet18", "epochs": 3}, or leave it out.',
+    );
+  }
   const merged = {
     ...base,
     ...overrides,

@@ -38,6 +38,15 @@ describe('SearchConfig', () => {
     expect(c.teacher.arch).toBe('resnet18');
   });
 
+  it.each([5, null, 'x', []])(
+    'refuses teacher=%j instead of keeping the preset teacher',
+    (teacher) => {
+      expect(() => searchConfigFromPreset('quick', { teacher } as never)).toThrow(
+        /teacher: expected an object of teacher settings/,
+      );
+    },
+  );
+
   it.each([
     { field: 'space', input: { space: 'vgg' }, pattern: /space: .*"nos"\|"darts".*received "vgg"/ },
     {
