@@ -3,7 +3,7 @@
  * translation of SQLite and file-system failures into NosError('STORAGE') messages that name the
  * file and say what to do. Every statement elsewhere in the store runs through `guard`.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { makeDirs } from '../data/fs-errors';
 import Database from 'better-sqlite3';
 import { NosError } from '../contract/errors';
@@ -89,6 +89,7 @@ export function guard<T>(file: string, action: string, fn: () => T): T {
 
 /** Opens (creating if needed) the database at `file` and brings its schema up to date. */
 export function openDatabase(file: string, dir: string, options: OpenOptions = {}): Db {
+  refuseNonFolder(dir);
   guard(dir, 'create the data directory', () => makeDirs(dir));
   const db = guard(file, 'open the database', () => {
     return new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -106,6 +107,18 @@ export function openDatabase(file: string, dir: string, options: OpenOptions = {
   } catch (err) {
     db.close();
     throw explainCantOpen(err, dir);
+  }
+}
+
+/** A data directory that names an existing file is the user's mistake, not a storage fault. */
+function refuseNonFolder(dir: string): void {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) {
+    throw new NosError(
+      'BAD_INPUT',
+      `The data directory ${dir} is a file, not a folder.`,
+      'Pass --data-dir (or set NOS_STUDIO_HOME to) a folder, or a path where one can be created.',
+    );
   }
 }
 

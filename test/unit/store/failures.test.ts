@@ -4,7 +4,7 @@
  * is lost or changed.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NosError } from '../../../src-main/contract/errors';
@@ -157,5 +157,24 @@ describe('store: read-only data directory', () => {
     // The cause, not the ENOENT that Node's recursive mkdir reports for it.
     expect(error.message).toMatch(/read-only/);
     expect(error.message).not.toMatch(/ENOENT/);
+  });
+});
+
+describe('store: a data directory that is a file', () => {
+  it('refuses with BAD_INPUT naming the file, and leaves the file as it was', () => {
+    const dir = tempDir();
+    const file = join(dir.dir, 'not-a-folder');
+    writeFileSync(file, 'user data');
+    let error: unknown;
+    try {
+      openStore(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(NosError);
+    expect(error).toMatchObject({ code: 'BAD_INPUT' });
+    expect((error as NosError).message).toContain(`${file} is a file, not a folder`);
+    expect(readFileSync(file, 'utf8')).toBe('user data');
+    dir.cleanup();
   });
 });
