@@ -39,7 +39,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
       missing
         ? `Config file ${file} does not exist.`
         : `Cannot read config file ${file}: ${(err as Error).message}`,
-      'Pass --config with the path of a JSON file (see docs/search.md for its fields).',
+      'Pass --config with the path of a JSON file (its fields are documented in src-main/contract/config.ts).',
       { file },
     );
   }

@@ -52,8 +52,10 @@ export async function follow(
 
   const handle = (event: RunEvent) => {
     if (event.type === 'progress') return view.update(event.progress);
-    if (event.type === 'log' && event.level !== 'info')
-      return view.note(`${event.level}: ${event.message}`);
+    // Info lines too: the few a run writes say what it chose (backend, teacher, micro-batches).
+    if (event.type === 'log') {
+      return view.note(event.level === 'info' ? event.message : `${event.level}: ${event.message}`);
+    }
     if (event.type === 'epoch') {
       const values = Object.entries(event.metrics).map(([k, v]) => `${k} ${fixed(v, 4)}`);
       return view.note(`epoch ${event.epoch + 1}: ${values.join(', ')}`);

@@ -25,7 +25,12 @@ export async function exportGenotype(
   return EXIT_OK;
 }
 
-export async function exportWeights(service: NosService, output: Output, runId: number, path: string) {
+export async function exportWeights(
+  service: NosService,
+  output: Output,
+  runId: number,
+  path: string,
+) {
   const result = await service.api.exportWeights({ runId, path });
   output.document(result);
   for (const file of result.files) output.line(`wrote ${file.path}`);
@@ -42,15 +47,27 @@ export async function doctor(service: NosService, output: Output) {
     p.usable ? null : `${p.reason}; fix: ${p.fix}`,
   ]);
   output.line(table(['backend', 'usable', 'version', 'why not / how to fix'], rows));
-  output.line(`\nrecommended: ${report.recommended ?? 'none loads'}; ${report.cpus} CPUs, ${bytes(report.totalMemoryBytes)} memory`);
-  if (report.memoryLimitBytes !== null) output.line(`memory limit of the backend: ${bytes(report.memoryLimitBytes)}`);
+  output.line(
+    `\nrecommended: ${report.recommended ?? 'none loads'}; ${report.cpus} CPUs, ${bytes(report.totalMemoryBytes)} memory`,
+  );
+  if (report.memoryLimitBytes !== null)
+    output.line(`memory limit of the backend: ${bytes(report.memoryLimitBytes)}`);
   for (const warning of report.warnings) output.line(`warning: ${warning}`);
   return EXIT_OK;
 }
 
 /** Serves the app and API on 127.0.0.1 until Ctrl-C. */
 export async function serve(dataDir: string, output: Output, port: number): Promise<number> {
-  const { startServer } = await import('../../server');
+  const { defaultStaticDir, startServer } = await import('../../server');
+  // From a source checkout the pages exist only after a build; serving the API alone would
+  // leave the browser with an error page, so say what to run instead.
+  if (defaultStaticDir() === null) {
+    throw new NosError(
+      'NOT_FOUND',
+      'The app pages are not built here (no out/renderer/index.html).',
+      'Run `npm run build` once (a few seconds), then `nos serve` again.',
+    );
+  }
   const server = await startServer({ dataDir, port });
   output.document({ url: server.url, port: server.port, dataDir });
   output.note(`NOS Studio serves ${dataDir} at ${server.url}`);
