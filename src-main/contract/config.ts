@@ -120,7 +120,11 @@ export const SearchConfig = z
     checkpointEverySteps: positiveInt.default(200),
     seed: z.number().int().nonnegative().default(0),
     backend: z.enum(BACKEND_NAMES).default('auto'),
-    /** Data-parallel worker threads; null uses the engine's default (the core count). */
+    /**
+     * Worker threads for the data-parallel weight step, each with its own wasm instance. null:
+     * one per core on wasm and cpu, but no more than leave 8 images per thread; always 1 on the
+     * tfjs-node backends, which already use every core from one thread.
+     */
     workers: positiveInt.nullable().default(null),
   })
   .superRefine((c, ctx) => {
