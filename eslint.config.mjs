@@ -12,7 +12,14 @@ function forbidFolders(folders, why) {
 
 export default tseslint.config(
   {
-    ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'bench/results/**'],
+    ignores: [
+      'out/**',
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'bench/results/**',
+    ],
   },
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],
@@ -23,7 +30,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'vue/multi-word-component-names': 'off',
       'vue/max-attributes-per-line': 'off',
       'vue/singleline-html-element-content-newline': 'off',
@@ -42,7 +52,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['../*'], message: 'The contract imports nothing outside itself.' },
-            { group: ['node:*', 'electron', '@tensorflow/*', 'vue', 'better-sqlite3'], message: 'The contract is plain TypeScript shared by every process.' },
+            {
+              group: ['node:*', 'electron', '@tensorflow/*', 'vue', 'better-sqlite3'],
+              message: 'The contract is plain TypeScript shared by every process.',
+            },
           ],
         },
       ],
@@ -50,18 +63,22 @@ export default tseslint.config(
   },
   {
     // Training code knows nothing of storage, IPC or the processes that host it.
-    files: [
-      'src-main/{engine,nn,data,nos,search,evaluation,training}/**/*.ts',
-    ],
+    files: ['src-main/{engine,nn,data,nos,search,evaluation,training}/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [
             { name: 'electron', message: 'Training code never touches Electron.' },
-            { name: 'better-sqlite3', message: 'Training code reports through RunContext, not the store.' },
+            {
+              name: 'better-sqlite3',
+              message: 'Training code reports through RunContext, not the store.',
+            },
           ],
-          patterns: forbidFolders(processLayers, 'Training code reports through RunContext (src-main/training/run-context.ts).'),
+          patterns: forbidFolders(
+            processLayers,
+            'Training code reports through RunContext (src-main/training/run-context.ts).',
+          ),
         },
       ],
     },
@@ -74,8 +91,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/src-main/**', '!**/src-main/contract', '!**/src-main/contract/**'], message: 'The renderer imports only the shared contract (@contract).' },
-            { group: ['node:*', 'electron', '@tensorflow/*', 'better-sqlite3', 'fs', 'path', 'child_process'], message: 'The renderer runs in a sandbox: use the NosApi.' },
+            {
+              group: ['**/src-main/**', '!**/src-main/contract', '!**/src-main/contract/**'],
+              message: 'The renderer imports only the shared contract (@contract).',
+            },
+            {
+              group: [
+                'node:*',
+                'electron',
+                '@tensorflow/*',
+                'better-sqlite3',
+                'fs',
+                'path',
+                'child_process',
+              ],
+              message: 'The renderer runs in a sandbox: use the NosApi.',
+            },
           ],
         },
       ],
@@ -87,7 +118,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: forbidFolders(['jobs', 'server', 'main', 'cli', 'api', 'preload'], 'The store is a leaf below jobs and the API.') },
+        {
+          patterns: forbidFolders(
+            ['jobs', 'server', 'main', 'cli', 'api', 'preload'],
+            'The store is a leaf below jobs and the API.',
+          ),
+        },
       ],
     },
   },

@@ -31,7 +31,11 @@ export function seedRuns(store: Store, count: number): void {
       for (let epoch = 0; epoch < 2; epoch++) {
         const accuracy = (((i * 37) % 100) / 100) * ((epoch + 1) / 2);
         const key = kind === 'search' ? 'search/top1' : 'eval/top1';
-        store.records.metrics(id, epoch, null, { [key]: accuracy, 'train/loss': 2 - accuracy, lr: 0.025 });
+        store.records.metrics(id, epoch, null, {
+          [key]: accuracy,
+          'train/loss': 2 - accuracy,
+          lr: 0.025,
+        });
       }
       if (i % 50 === 0) store.runs.setNote(id, 'a promising cell');
       store.runs.markFinished(id, STATUSES[i % STATUSES.length], { summary: { top1: 0.5 } });

@@ -56,7 +56,12 @@ export class Output {
     const data = toErrorData(err);
     this.note(`error: ${data.message}`);
     if (data.hint) this.note(`hint: ${data.hint}`);
-    if (data.code === 'INTERNAL' && err instanceof Error && !(err instanceof NosError) && err.stack) {
+    if (
+      data.code === 'INTERNAL' &&
+      err instanceof Error &&
+      !(err instanceof NosError) &&
+      err.stack
+    ) {
       this.note(err.stack);
     }
     this.document({ error: { code: data.code, message: data.message, hint: data.hint ?? null } });

@@ -3,7 +3,13 @@
  * persists them; the renderer and the CLI display them.
  */
 
-export const RUN_KINDS = ['teacher', 'search', 'evaluation', 'random-baseline', 'op-study'] as const;
+export const RUN_KINDS = [
+  'teacher',
+  'search',
+  'evaluation',
+  'random-baseline',
+  'op-study',
+] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 
 export const RUN_STATUSES = [

@@ -36,7 +36,11 @@ export function parseRunConfig(kind: RunKind, input: unknown): unknown {
 }
 
 /** A preset of `kind` with `overrides` laid over it, validated. */
-export function runConfigFromPreset(kind: RunKind, preset: PresetName, overrides: object = {}): unknown {
+export function runConfigFromPreset(
+  kind: RunKind,
+  preset: PresetName,
+  overrides: object = {},
+): unknown {
   switch (kind) {
     case 'search':
       return searchConfigFromPreset(preset, overrides);

@@ -21,7 +21,10 @@ const SRC_MAIN = resolve(__dirname, '..');
 const EXTENSIONS = ['.ts', '.js', '.cjs'];
 
 /** Absolute path of the job module for `kind`, or an override (tests, plug-ins). */
-export function jobModulePath(kind: RunKind, overrides: Partial<Record<RunKind, string>> = {}): string {
+export function jobModulePath(
+  kind: RunKind,
+  overrides: Partial<Record<RunKind, string>> = {},
+): string {
   const override = overrides[kind];
   if (override) return resolve(override);
   const base = join(SRC_MAIN, JOB_MODULES[kind]);

@@ -240,7 +240,10 @@ export class JobQueue {
       if (job.requested === 'cancel') return;
       job.requested = signal;
       this.sendTo(job, { type: 'control', signal });
-      job.killTimer ??= setTimeout(() => job.child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 30_000);
+      job.killTimer ??= setTimeout(
+        () => job.child.kill('SIGKILL'),
+        this.options.stopTimeoutMs ?? 30_000,
+      );
       return;
     }
     const run = this.store.runs.get(runId);
@@ -251,7 +254,12 @@ export class JobQueue {
       this.settle(runId);
       return;
     }
-    if (LIVE.includes(run.status) && run.ownerPid !== null && run.ownerPid !== process.pid && processAlive(run.ownerPid)) {
+    if (
+      LIVE.includes(run.status) &&
+      run.ownerPid !== null &&
+      run.ownerPid !== process.pid &&
+      processAlive(run.ownerPid)
+    ) {
       // Another NOS Studio process runs it: leave the request where that process looks.
       this.store.runs.requestControl(runId, signal);
       this.options.log?.('info', `run ${runId}: asked process ${run.ownerPid} to ${signal} it`);
@@ -315,7 +323,11 @@ export class JobQueue {
       job.failure ??= toErrorData(err);
     });
     const override = this.options.jobModules?.[run.kind];
-    this.sendTo(job, { type: 'start', spec, modulePath: override ? jobModulePath(run.kind, this.options.jobModules) : null });
+    this.sendTo(job, {
+      type: 'start',
+      spec,
+      modulePath: override ? jobModulePath(run.kind, this.options.jobModules) : null,
+    });
   }
 
   /** Applies pause / cancel requests other processes left for our runs. */
@@ -343,7 +355,8 @@ export class JobQueue {
       config: run.config,
       backend: (run.backend as BackendName | null) ?? config?.backend ?? 'auto',
     };
-    if (run.datasetId) spec.datasetDir = this.store.datasets.dir(this.store.datasets.get(run.datasetId).id);
+    if (run.datasetId)
+      spec.datasetDir = this.store.datasets.dir(this.store.datasets.get(run.datasetId).id);
     if (run.parentRunId !== null) {
       const parent = this.store.runs.get(run.parentRunId);
       if (parent.kind === 'teacher') spec.teacherDir = this.store.runDir(parent.id);
@@ -380,7 +393,10 @@ export class JobQueue {
     } catch (err) {
       if (job.storeFailure) return;
       job.storeFailure = toErrorData(err);
-      this.options.log?.('error', `run ${runId}: cannot record a report: ${job.storeFailure.message}`);
+      this.options.log?.(
+        'error',
+        `run ${runId}: cannot record a report: ${job.storeFailure.message}`,
+      );
       job.child.kill('SIGKILL');
     }
   }
@@ -436,7 +452,10 @@ export class JobQueue {
     try {
       this.conclude(job, code, signal);
     } catch (err) {
-      this.options.log?.('error', `run ${runId}: cannot record its end: ${toErrorData(err).message}`);
+      this.options.log?.(
+        'error',
+        `run ${runId}: cannot record its end: ${toErrorData(err).message}`,
+      );
     }
     this.settle(runId);
     this.schedule();
@@ -468,7 +487,8 @@ export class JobQueue {
       runs.markFinished(runId, 'failed', {
         error: {
           code: 'RUN_FAILED',
-          message: `The worker of run ${runId} exited with code ${code} without a result` +
+          message:
+            `The worker of run ${runId} exited with code ${code} without a result` +
             (tail ? `; its last output:\n${tail}` : '.'),
           hint:
             'An abort here usually means the wasm heap ran out of memory: lower batch or ' +

@@ -28,4 +28,3 @@ export function workerErrorData(err: unknown): NosErrorData {
   }
   return data;
 }
-

@@ -156,7 +156,10 @@ function toRecord(row: RunRow): RunRecord {
 
 function errorOf(row: RunRow): RunRecord['error'] {
   if (row.error_message === null) return null;
-  const error: NonNullable<RunRecord['error']> = { code: row.error_code, message: row.error_message };
+  const error: NonNullable<RunRecord['error']> = {
+    code: row.error_code,
+    message: row.error_message,
+  };
   if (row.error_hint !== null) error.hint = row.error_hint;
   return error;
 }
@@ -274,11 +277,13 @@ export class RunTable {
       createdAt,
     };
     return guard(this.file, 'create a run', () => {
-      return this.db.transaction(() => {
-        const id = Number(this.insert.run(row).lastInsertRowid);
-        for (const tag of run.tags ?? []) this.insertTag.run(id, tag);
-        return id;
-      }).immediate();
+      return this.db
+        .transaction(() => {
+          const id = Number(this.insert.run(row).lastInsertRowid);
+          for (const tag of run.tags ?? []) this.insertTag.run(id, tag);
+          return id;
+        })
+        .immediate();
     });
   }
 
@@ -343,11 +348,11 @@ export class RunTable {
       ).n;
       // Sort and page narrow rows (ids) first; only the page's rows are read in full, so the
       // cost does not grow with the width of a row or its tags.
-      const ids = (
-        this.cached(`SELECT r.id FROM runs r ${filter} ORDER BY ${order} LIMIT @limit OFFSET @offset`)
-          .pluck()
-          .all({ ...params, limit, offset }) as number[]
-      );
+      const ids = this.cached(
+        `SELECT r.id FROM runs r ${filter} ORDER BY ${order} LIMIT @limit OFFSET @offset`,
+      )
+        .pluck()
+        .all({ ...params, limit, offset }) as number[];
       const rows = this.pageRows.all(JSON.stringify(ids));
       const byId = new Map(rows.map((row) => [row.id, row]));
       return { total, offset, runs: ids.map((id) => toSummary(byId.get(id)!)) };
@@ -406,11 +411,13 @@ export class RunTable {
   /** Pause and cancel requests for the live runs of process `ownerPid`, cleared as they are read. */
   takeControlRequests(ownerPid: number): { id: number; signal: 'pause' | 'cancel' }[] {
     return guard(this.file, 'read control requests', () => {
-      return this.db.transaction(() => {
-        const found = this.requests.all(ownerPid);
-        if (found.length > 0) this.clearRequests.run(ownerPid);
-        return found;
-      }).immediate();
+      return this.db
+        .transaction(() => {
+          const found = this.requests.all(ownerPid);
+          if (found.length > 0) this.clearRequests.run(ownerPid);
+          return found;
+        })
+        .immediate();
     });
   }
 
@@ -425,10 +432,12 @@ export class RunTable {
   setTags(id: number, tags: readonly string[]): void {
     this.get(id);
     guard(this.file, `tag run ${id}`, () => {
-      this.db.transaction(() => {
-        this.clearTags.run(id);
-        for (const tag of tags) this.insertTag.run(id, tag);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.clearTags.run(id);
+          for (const tag of tags) this.insertTag.run(id, tag);
+        })
+        .immediate();
     });
   }
 

@@ -188,7 +188,9 @@ export const dialog = {
     const opts = (options ?? _win) as Record<string, unknown>;
     dialog.calls.push({ kind: 'open', options: opts });
     const answer = stub.dialogAnswer;
-    return answer === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [answer] };
+    return answer === null
+      ? { canceled: true, filePaths: [] }
+      : { canceled: false, filePaths: [answer] };
   },
   async showSaveDialog(
     _win: BrowserWindow | Record<string, unknown>,
@@ -197,7 +199,9 @@ export const dialog = {
     const opts = (options ?? _win) as Record<string, unknown>;
     dialog.calls.push({ kind: 'save', options: opts });
     const answer = stub.dialogAnswer;
-    return answer === null ? { canceled: true, filePath: '' } : { canceled: false, filePath: answer };
+    return answer === null
+      ? { canceled: true, filePath: '' }
+      : { canceled: false, filePath: answer };
   },
 };
 

@@ -75,15 +75,21 @@ export async function killTrial(
     const off = queue.onEvent((event) => {
       const mine =
         (event.type === 'progress' && event.progress.runId === runId) ||
-        (event.type === 'status' && event.runId === runId && event.status !== 'running' && event.status !== 'queued');
+        (event.type === 'status' &&
+          event.runId === runId &&
+          event.status !== 'running' &&
+          event.status !== 'queued');
       if (!mine) return;
       if (event.type === 'progress' && ++seen < killedAtProgress) return;
       off();
-      setTimeout(() => {
-        const pid = store.runs.get(runId).workerPid;
-        if (pid) process.kill(pid, 'SIGKILL');
-        resolve();
-      }, event.type === 'progress' ? extraDelayMs : 0);
+      setTimeout(
+        () => {
+          const pid = store.runs.get(runId).workerPid;
+          if (pid) process.kill(pid, 'SIGKILL');
+          resolve();
+        },
+        event.type === 'progress' ? extraDelayMs : 0,
+      );
     });
   });
   const killed = await queue.wait(runId);

@@ -39,7 +39,9 @@ afterEach(async () => {
 });
 
 const statuses = (runId: number) =>
-  events.filter((e) => e.type === 'status' && e.runId === runId).map((e) => (e as { status: string }).status);
+  events
+    .filter((e) => e.type === 'status' && e.runId === runId)
+    .map((e) => (e as { status: string }).status);
 
 describe('JobQueue', () => {
   it('runs a job in a worker process and stores everything it reports', async () => {
@@ -51,7 +53,9 @@ describe('JobQueue', () => {
     expect(summary.summary).toEqual({ steps: 8 });
     expect(statuses(runId)).toEqual(['queued', 'running', 'completed']);
     expect(events.filter((e) => e.type === 'progress')).toHaveLength(8);
-    expect(events.filter((e) => e.type === 'epoch').map((e) => (e as { epoch: number }).epoch)).toEqual([0, 1]);
+    expect(
+      events.filter((e) => e.type === 'epoch').map((e) => (e as { epoch: number }).epoch),
+    ).toEqual([0, 1]);
     expect(pointsOf(store, runId)).toEqual(reference);
     expect(store.records.finalGenotype(runId)).toMatchObject({ w: expect.any(Array) });
     expect(store.records.lastCheckpoint(runId)).toMatchObject({ epoch: 1, step: 3 });
@@ -94,7 +98,14 @@ describe('JobQueue', () => {
 
     queue.resume(runId);
     expect((await queue.wait(runId)).status).toBe('completed');
-    expect(statuses(runId)).toEqual(['queued', 'running', 'paused', 'queued', 'running', 'completed']);
+    expect(statuses(runId)).toEqual([
+      'queued',
+      'running',
+      'paused',
+      'queued',
+      'running',
+      'completed',
+    ]);
     const resumed = pointsOf(store, runId);
     expect([...resumed.keys()].sort()).toEqual([...reference.keys()].sort());
     for (const [key, value] of reference) expect(resumed.get(key)).toBeCloseTo(value, 6);
@@ -102,7 +113,10 @@ describe('JobQueue', () => {
   });
 
   it('cancels a running job and a queued one', async () => {
-    const running = queue.submit({ kind: 'search', config: tinyConfig({ stepDelayMs: 50, epochs: 5 }) });
+    const running = queue.submit({
+      kind: 'search',
+      config: tinyConfig({ stepDelayMs: 50, epochs: 5 }),
+    });
     const waiting = queue.submit({ kind: 'search', config: tinyConfig() });
     queue.cancel(waiting);
     expect(store.runs.get(waiting).status).toBe('cancelled');
@@ -110,7 +124,9 @@ describe('JobQueue', () => {
     queue.cancel(running);
     expect((await queue.wait(running)).status).toBe('cancelled');
     expect(store.runs.get(waiting).startedAt).toBeNull();
-    expect(() => queue.resume(running)).toThrow(/only paused, interrupted, failed runs can be resumed/);
+    expect(() => queue.resume(running)).toThrow(
+      /only paused, interrupted, failed runs can be resumed/,
+    );
   });
 
   it('marks a job that throws as failed with its message, keeping what it stored', async () => {
@@ -133,29 +149,46 @@ describe('JobQueue', () => {
   });
 
   it('refuses to submit a run for a missing dataset or parent run, storing nothing', () => {
-    expect(() => queue.submit({ kind: 'search', config: {}, datasetId: 'nope' })).toThrow(/No dataset named "nope"/);
-    expect(() => queue.submit({ kind: 'evaluation', config: {}, parentRunId: 42 })).toThrow(/No run with id 42/);
+    expect(() => queue.submit({ kind: 'search', config: {}, datasetId: 'nope' })).toThrow(
+      /No dataset named "nope"/,
+    );
+    expect(() => queue.submit({ kind: 'evaluation', config: {}, parentRunId: 42 })).toThrow(
+      /No run with id 42/,
+    );
     expect(store.runs.list().total).toBe(0);
   });
 
   it('hands a search its teacher folder and an evaluation its search genotype', async () => {
     const teacher = queue.submit({ kind: 'teacher', config: tinyConfig({ epochs: 1 }) });
     await queue.wait(teacher);
-    const search = queue.submit({ kind: 'search', config: tinyConfig({ epochs: 1 }), parentRunId: teacher });
+    const search = queue.submit({
+      kind: 'search',
+      config: tinyConfig({ epochs: 1 }),
+      parentRunId: teacher,
+    });
     await queue.wait(search);
-    const evaluation = queue.submit({ kind: 'evaluation', config: tinyConfig({ epochs: 1 }), parentRunId: search });
+    const evaluation = queue.submit({
+      kind: 'evaluation',
+      config: tinyConfig({ epochs: 1 }),
+      parentRunId: search,
+    });
     expect((await queue.wait(evaluation)).status).toBe('completed');
     expect(store.runs.summary(evaluation).parentRunId).toBe(search);
-    const inputs = (id: number) => store.records.logs(id).find((l) => l.message.startsWith('inputs:'))!.message;
+    const inputs = (id: number) =>
+      store.records.logs(id).find((l) => l.message.startsWith('inputs:'))!.message;
     expect(inputs(search)).toContain(`teacherDir=${store.runDir(teacher)} genotype=null`);
-    expect(inputs(evaluation)).toContain(`genotype=${JSON.stringify(store.records.finalGenotype(search))}`);
+    expect(inputs(evaluation)).toContain(
+      `genotype=${JSON.stringify(store.records.finalGenotype(search))}`,
+    );
   });
 
   it('fails a run whose checkpoint hits a full disk with a STORAGE error; older checkpoints survive', async (ctx) => {
     const { execFileSync } = await import('node:child_process');
     const disk = tempDir('nos-disk-');
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', disk.dir], { stdio: 'ignore' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', disk.dir], {
+        stdio: 'ignore',
+      });
     } catch {
       disk.cleanup();
       ctx.skip();

@@ -7,10 +7,17 @@ describe('defaultDataDir', () => {
     ['linux', {}, join('/home/ada', '.local', 'share', 'nos-studio')],
     ['linux', { XDG_DATA_HOME: '/data/xdg' }, join('/data/xdg', 'nos-studio')],
     ['darwin', {}, join('/home/ada', 'Library', 'Application Support', 'NOS Studio')],
-    ['win32', { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' }, join('C:\\Users\\ada\\AppData\\Roaming', 'NOS Studio')],
-  ] as const)('platform=%s env=%j is the usual application-data folder', (platform, env, expected) => {
-    expect(defaultDataDir(env, platform, '/home/ada')).toBe(expected);
-  });
+    [
+      'win32',
+      { APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' },
+      join('C:\\Users\\ada\\AppData\\Roaming', 'NOS Studio'),
+    ],
+  ] as const)(
+    'platform=%s env=%j is the usual application-data folder',
+    (platform, env, expected) => {
+      expect(defaultDataDir(env, platform, '/home/ada')).toBe(expected);
+    },
+  );
 });
 
 describe('resolveDataDir', () => {
@@ -18,10 +25,17 @@ describe('resolveDataDir', () => {
     const env = { NOS_STUDIO_HOME: '/srv/nos' };
     expect(resolveDataDir('rel/dir', env)).toBe(resolve('rel/dir'));
     expect(resolveDataDir(undefined, env)).toBe('/srv/nos');
-    expect(resolveDataDir(undefined, { HOME: '/x', XDG_DATA_HOME: '/x/share' })).toContain('nos-studio');
+    expect(resolveDataDir(undefined, { HOME: '/x', XDG_DATA_HOME: '/x/share' })).toContain(
+      'nos-studio',
+    );
   });
 
   it('lays out nos.db, datasets/ and runs/ inside the data folder', () => {
-    expect(dataPaths('/d')).toEqual({ root: '/d', db: join('/d', 'nos.db'), datasets: join('/d', 'datasets'), runs: join('/d', 'runs') });
+    expect(dataPaths('/d')).toEqual({
+      root: '/d',
+      db: join('/d', 'nos.db'),
+      datasets: join('/d', 'datasets'),
+      runs: join('/d', 'runs'),
+    });
   });
 });

@@ -37,7 +37,10 @@ describe('RunTable.list at 10,000 runs', () => {
   it.each<[string, RunQuery]>([
     ['newest', { limit: 100 }],
     ['by best error', { sortBy: 'bestError', sortDir: 'asc', limit: 100 }],
-    ['search completed by best error', { kind: 'search', status: 'completed', sortBy: 'bestError', sortDir: 'asc' }],
+    [
+      'search completed by best error',
+      { kind: 'search', status: 'completed', sortBy: 'bestError', sortDir: 'asc' },
+    ],
     ['text and tag', { text: 'cifar', tag: 'best' }],
     ['last page by duration', { sortBy: 'duration', offset: 9_900, limit: 100 }],
   ])('query=%s answers in under 100 ms with correct results', (_, query) => {
@@ -47,7 +50,8 @@ describe('RunTable.list at 10,000 runs', () => {
       const errors = page.runs.map((r) => r.bestError!);
       expect(errors).toEqual([...errors].sort((a, b) => a - b));
     }
-    if (query.kind) expect(page.runs.every((r) => r.kind === query.kind && r.status === query.status)).toBe(true);
+    if (query.kind)
+      expect(page.runs.every((r) => r.kind === query.kind && r.status === query.status)).toBe(true);
     expect(medianMs(() => store.runs.list(query))).toBeLessThan(100);
   });
 });

@@ -57,7 +57,9 @@ describe('migrations', () => {
     const upgraded = openStore(dir);
     expect(upgraded.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(upgraded.runs.list().runs.map((r) => r.name)).toEqual(['old run']);
-    const index = upgraded.db.prepare("SELECT name FROM sqlite_master WHERE name = 'runs_kind_status_best'").get();
+    const index = upgraded.db
+      .prepare("SELECT name FROM sqlite_master WHERE name = 'runs_kind_status_best'")
+      .get();
     expect(index).toBeDefined();
     upgraded.close();
   });
@@ -113,12 +115,19 @@ describe('datasets', () => {
 
   it('answers a missing dataset with NOT_FOUND naming the stored ones', () => {
     store.datasets.add(fakeMeta('fm', 'a'), 1);
-    expect(() => store.datasets.get('cifar')).toThrow(/No dataset named "cifar"; stored datasets: fm/);
+    expect(() => store.datasets.get('cifar')).toThrow(
+      /No dataset named "cifar"; stored datasets: fm/,
+    );
   });
 
   it('keeps runs and their dataset name when the dataset is deleted', () => {
     store.datasets.add(fakeMeta('fm', 'a'), 1);
-    const id = store.runs.create({ kind: 'search', config: {}, datasetId: 'fm', datasetName: 'FM' });
+    const id = store.runs.create({
+      kind: 'search',
+      config: {},
+      datasetId: 'fm',
+      datasetName: 'FM',
+    });
     store.datasets.delete('fm');
     expect(store.runs.get(id).datasetId).toBeNull();
     expect(store.runs.summary(id).dataset).toBe('FM');
@@ -150,7 +159,10 @@ describe('runs', () => {
       summary: { top1: 0.5 },
     });
     const summary = store.runs.summary(id);
-    expect(summary).toMatchObject({ status: 'failed', error: { message: 'loss is NaN', hint: 'lower the lr' } });
+    expect(summary).toMatchObject({
+      status: 'failed',
+      error: { message: 'loss is NaN', hint: 'lower the lr' },
+    });
     expect(summary.summary).toEqual({ top1: 0.5 });
     expect(summary.durationSeconds).toBeGreaterThanOrEqual(0);
     store.runs.markStarted(id, process.pid, 124);
@@ -198,7 +210,13 @@ describe('runs', () => {
     const sorted = store.runs.list({ sortBy: 'bestError', sortDir: 'asc' });
     expect(sorted.runs.map((r) => r.id)).toEqual([ids[1], ids[2], ids[0], ids[3]]);
     expect(sorted.runs[0].bestError).toBeCloseTo(5);
-    const page = store.runs.list({ kind: 'evaluation', sortBy: 'id', sortDir: 'asc', offset: 1, limit: 1 });
+    const page = store.runs.list({
+      kind: 'evaluation',
+      sortBy: 'id',
+      sortDir: 'asc',
+      offset: 1,
+      limit: 1,
+    });
     expect(page).toMatchObject({ total: 2, offset: 1 });
     expect(page.runs.map((r) => r.id)).toEqual([ids[2]]);
   });
@@ -235,7 +253,11 @@ describe('records', () => {
 
   it('stores alphas, genotypes (final last) and logs', () => {
     const id = store.runs.create({ kind: 'search', config: {} });
-    const snap = { cellType: 'normal' as const, primitives: ['a', 'b'], alphaSoftmax: [[0.4, 0.6]] };
+    const snap = {
+      cellType: 'normal' as const,
+      primitives: ['a', 'b'],
+      alphaSoftmax: [[0.4, 0.6]],
+    };
     store.records.alphas(id, 0, [snap]);
     store.records.genotype(id, 0, { v: 0 }, false);
     expect(store.records.finalGenotype(id)).toBeNull();
@@ -252,10 +274,29 @@ describe('records', () => {
     const id = store.runs.create({ kind: 'search', config: {} });
     const dir = store.runDir(id, true);
     for (const name of ['a.ckpt', 'b.ckpt']) writeFileSync(join(dir, name), name);
-    store.records.artifact(id, { kind: 'checkpoint', path: join(dir, 'a.ckpt'), epoch: 0, step: 1 });
-    store.records.artifact(id, { kind: 'checkpoint', path: join(dir, 'b.ckpt'), epoch: 0, step: 2 });
-    store.records.artifact(id, { kind: 'checkpoint', path: join(dir, 'a.ckpt'), epoch: 0, step: 3 });
-    expect(store.records.lastCheckpoint(id)).toEqual({ path: join(dir, 'a.ckpt'), epoch: 0, step: 3 });
+    store.records.artifact(id, {
+      kind: 'checkpoint',
+      path: join(dir, 'a.ckpt'),
+      epoch: 0,
+      step: 1,
+    });
+    store.records.artifact(id, {
+      kind: 'checkpoint',
+      path: join(dir, 'b.ckpt'),
+      epoch: 0,
+      step: 2,
+    });
+    store.records.artifact(id, {
+      kind: 'checkpoint',
+      path: join(dir, 'a.ckpt'),
+      epoch: 0,
+      step: 3,
+    });
+    expect(store.records.lastCheckpoint(id)).toEqual({
+      path: join(dir, 'a.ckpt'),
+      epoch: 0,
+      step: 3,
+    });
     const row = store.db.prepare('SELECT path, bytes, sha256 FROM artifacts WHERE step = 3').get();
     expect(row).toMatchObject({ path: 'a.ckpt', bytes: 6 });
     expect((row as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -267,7 +308,12 @@ describe('records', () => {
     const dir = store.runDir(id, true);
     writeFileSync(join(dir, 'old'), 'x');
     store.records.artifact(id, { kind: 'checkpoint', path: join(dir, 'old'), epoch: 0, step: 0 });
-    store.records.artifact(id, { kind: 'checkpoint', path: join(dir, 'never-written'), epoch: 0, step: 1 });
+    store.records.artifact(id, {
+      kind: 'checkpoint',
+      path: join(dir, 'never-written'),
+      epoch: 0,
+      step: 1,
+    });
     expect(store.records.lastCheckpoint(id)?.path).toBe(join(dir, 'old'));
   });
 });
