@@ -15,6 +15,7 @@ import {
   type DesktopMethod,
   type NosApi,
   type NosDesktopApi,
+  unknownFields,
 } from '../contract';
 
 export type AnyMethod = ApiMethod | DesktopMethod;
@@ -57,7 +58,18 @@ export function validatePayload(method: string, payload: unknown, desktop: boole
     );
   }
   const result = (schema as z.ZodType).safeParse(payload);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Nested config objects strip what they do not know; a misspelt field must not be ignored.
+    const unknown = unknownFields(payload, result.data);
+    if (unknown.length === 0) return result.data;
+    const lines = unknown.map((f) => `${f.path}: unknown field; known here: ${f.known.join(', ')}`);
+    throw new NosError(
+      'BAD_INPUT',
+      `Invalid payload for ${method}:\n  ${lines.join('\n  ')}`,
+      'Check the spelling of the named fields, or leave them out.',
+      { method, issues: lines },
+    );
+  }
   const lines = formatIssues(result.error);
   throw new NosError(
     'BAD_INPUT',

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PRESET_NAMES, type PresetName } from '../contract/config';
 import { NosError } from '../contract/errors';
+import { unknownFields } from '../contract/unknown-fields';
 import type { RunKind } from '../contract/runs';
 import { runConfigFromPreset } from '../jobs/configs';
 
@@ -102,25 +103,6 @@ export function configFromFlags(
   return config;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Paths of fields in `given` that the validated `parsed` dropped (the schemas strip them). */
-function unknownPaths(
-  given: Record<string, unknown>,
-  parsed: Record<string, unknown>,
-  prefix = '',
-): string[][] {
-  const out: string[][] = [];
-  for (const [key, value] of Object.entries(given)) {
-    if (!(key in parsed)) out.push([prefix, key, Object.keys(parsed).join(', ')]);
-    else if (isObject(value) && isObject(parsed[key])) {
-      out.push(...unknownPaths(value, parsed[key] as Record<string, unknown>, `${prefix}${key}.`));
-    }
-  }
-  return out;
-}
-
 /**
  * The run schemas drop fields they do not know, so a misspelt setting ("epoch" for "epochs")
  * would silently keep its default; from a config file that is refused, naming the known fields.
@@ -131,16 +113,15 @@ function refuseUnknownFields(
   given: Record<string, unknown>,
   parsed: unknown,
 ): void {
-  if (!isObject(parsed)) return;
-  const unknown = unknownPaths(given, parsed);
+  const unknown = unknownFields(given, parsed);
   if (unknown.length === 0) return;
   const lines = unknown.map(
-    ([prefix, key, known]) => `  ${prefix}${key}: not a ${kind} setting; known here: ${known}`,
+    (f) => `  ${f.path}: not a ${kind} setting; known here: ${f.known.join(', ')}`,
   );
   throw new NosError(
     'BAD_INPUT',
     `Config file ${file} has unknown fields:\n${lines.join('\n')}`,
     'Check the spelling; each field is documented in src-main/contract/config.ts and evaluation.ts.',
-    { file, fields: unknown.map(([prefix, key]) => `${prefix}${key}`) },
+    { file, fields: unknown.map((f) => f.path) },
   );
 }

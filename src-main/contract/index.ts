@@ -7,3 +7,4 @@ export * from './runs';
 export * from './config';
 export * from './evaluation';
 export * from './genotype';
+export * from './unknown-fields';

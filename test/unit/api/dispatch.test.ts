@@ -68,6 +68,19 @@ describe('createDispatch', () => {
     }
   });
 
+  it('refuses a misspelt nested config field instead of dropping it', async () => {
+    const env = await dispatch('startSearch', {
+      dataset: 'd',
+      config: { epoch: 3, teacher: { arc: 'resnet18' } },
+    });
+    expect(env.ok).toBe(false);
+    if (!env.ok) {
+      expect(env.error.code).toBe('BAD_INPUT');
+      expect(env.error.message).toMatch(/config\.epoch: unknown field; known here: .*epochs/);
+      expect(env.error.message).toMatch(/config\.teacher\.arc: unknown field/);
+    }
+  });
+
   it('refuses an unknown method, and a desktop method when no desktop API is given', async () => {
     for (const method of ['rm', '__proto__', 'constructor', ...DESKTOP_METHODS]) {
       const env = await dispatch(method, {});
