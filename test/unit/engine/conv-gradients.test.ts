@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src-main/engine/backend';
 import { depthwiseConv2d } from '../../../src-main/engine/ops';
+import { relError } from './fixtures/rel-error';
 
 interface Case {
   kernel: number;
@@ -85,16 +86,6 @@ function naiveGrads(c: Case, x: Float64Array, w: Float64Array, r: Float64Array) 
     dw[wi] += r[yi] * x[xi];
   });
   return { dx, dw };
-}
-
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 /** Deterministic values in [-1, 1), exactly representable in float32. */

@@ -17,6 +17,7 @@ import {
   startParallelWeightStep,
 } from '../../../src-main/search/parallel-step';
 import { Adam, Sgd } from '../../../src-main/training/optim';
+import { relError } from './fixtures/rel-error';
 
 const SHAPE: [number, number, number] = [8, 8, 1];
 const BATCH = 8;
@@ -50,16 +51,6 @@ function makeBatch(): StepBatch {
       tf.abs(tf.randomNormal<tf.Rank.R4>([BATCH, s, s, 4], 0, 1, 'float32', 20 + j)),
     ),
   };
-}
-
-function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 describe('data-parallel search weight step', () => {
@@ -106,12 +97,12 @@ describe('data-parallel search weight step', () => {
     const mine = subject.net.namedWeights();
     sharded.net.namedWeights().forEach(([name, v], i) => {
       expect(mine[i][0]).toBe(name);
-      expect(maxRelError(mine[i][1].dataSync(), v.dataSync()), name).toBeLessThan(1e-4);
+      expect(relError(mine[i][1].dataSync(), v.dataSync()), name).toBeLessThan(1e-4);
     });
     // Running mean of the stem: shard-weighted mean of equal shards = the whole batch's update.
     const stem = (net: Supernet) => new Map(net.namedBuffers()).get('stemBn.mean')!.dataSync();
     expect(Array.from(stem(subject.net)).some((v) => v !== 0)).toBe(true);
-    expect(maxRelError(stem(subject.net), stem(whole.net))).toBeLessThan(1e-5);
+    expect(relError(stem(subject.net), stem(whole.net))).toBeLessThan(1e-5);
     for (const s of [sharded, whole]) [s.net, s.sgd, s.adam].forEach((o) => o.dispose());
     tf.dispose([batch.x, batch.labels, ...batch.teacherStages!]);
   }, 60_000);

@@ -13,6 +13,7 @@ import {
 } from '../../../src-main/engine/parallel/pool';
 import type { HostBatch, Replica, ReplicaLoss } from '../../../src-main/engine/parallel/protocol';
 import { createReplica } from './fixtures/tiny-replica';
+import { relError } from './fixtures/rel-error';
 
 /** The replica's loss alone (its metrics are disposed by the caller's tidy). */
 const lossOf = (r: Replica) => (b: Readonly<Record<string, tf.Tensor>>) => {
@@ -33,16 +34,6 @@ function hostBatch(n: number): HostBatch {
   const batch = { x: toHostTensor(x), y: toHostTensor(y) };
   tf.dispose([x, labels, y]);
   return batch;
-}
-
-function relError(a: Float32Array | Float64Array, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 describe('shardBounds', () => {
