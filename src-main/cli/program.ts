@@ -236,22 +236,19 @@ export function buildProgram(hooks: ProgramHooks): Command {
         return runs.list(s, o, { ...rest, sortBy: sort, sortDir: asc ? 'asc' : 'desc' });
       }),
     );
-  rs.command('show')
-    .description('one run in detail')
-    .argument('<runId>', 'run id', runId)
-    .action(withService((s, o, id: number) => runs.show(s, o, id)));
-  rs.command('resume')
-    .description('continue a paused, interrupted or failed run')
-    .argument('<runId>', 'run id', runId)
-    .action(withService((s, o, id: number) => runs.resume(s, o, id)));
-  rs.command('cancel')
-    .description('cancel a queued, running or paused run')
-    .argument('<runId>', 'run id', runId)
-    .action(withService((s, o, id: number) => runs.cancel(s, o, id)));
-  rs.command('delete')
-    .description('delete a run and its files')
-    .argument('<runId>', 'run id', runId)
-    .action(withService((s, o, id: number) => runs.remove(s, o, id)));
+  // The commands that act on one run by id.
+  const onOneRun = [
+    ['show', 'one run in detail', runs.show],
+    ['resume', 'continue a paused, interrupted or failed run', runs.resume],
+    ['cancel', 'cancel a queued, running or paused run', runs.cancel],
+    ['delete', 'delete a run and its files', runs.remove],
+  ] as const;
+  for (const [name, description, act] of onOneRun) {
+    rs.command(name)
+      .description(description)
+      .argument('<runId>', 'run id', runId)
+      .action(withService((s, o, id: number) => act(s, o, id)));
+  }
   rs.command('compare')
     .description('runs side by side')
     .argument('<runIds...>', 'run ids', (value: string, previous: number[] = []) => [
