@@ -81,7 +81,8 @@ function loadReference(resourcesDir: string | undefined): Promise<PublishedResul
 export async function createNosService(opts: ServiceOptions): Promise<NosService> {
   // Storage and jobs: runs a crashed process left live become `interrupted` before anything new.
   const store = openStore(opts.dataDir);
-  const log = openLog(store.paths.root, opts.logName ?? 'service');
+  const serviceLog = openLog(store.paths.root, opts.logName ?? 'service');
+  const { log } = serviceLog;
   log.info({ dataDir: store.paths.root, transport: opts.transport }, 'service opened');
   const queue = new JobQueue(store, opts.queue);
   const recovered = queue.recoverInterrupted();
@@ -164,6 +165,7 @@ export async function createNosService(opts: ServiceOptions): Promise<NosService
         await queue.close();
         store.close();
         log.info('service closed');
+        serviceLog.close();
       })()),
   };
 }

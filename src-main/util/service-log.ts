@@ -11,7 +11,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
-export type ServiceLog = Logger;
+/** The logger, and `close` to release its file when the service closes. */
+export interface ServiceLog {
+  log: Logger;
+  close(): void;
+}
 
 export const LOG_LEVEL_ENV = 'NOS_LOG_LEVEL';
 
@@ -31,13 +35,16 @@ export function openServiceLog(
 ): ServiceLog {
   const path = serviceLogPath(dataDir);
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  return pino(
+  const destination = pino.destination({ dest: path, sync: true, append: true });
+  const log = pino(
     { name, level: env[LOG_LEVEL_ENV] || 'info', base: { pid: process.pid } },
-    pino.destination({ dest: path, sync: true, append: true }),
+    destination,
   );
+  // Tests and the desktop app open and close services many times in one process.
+  return { log, close: () => destination.end() };
 }
 
 /** A log that drops everything (tests, or a caller that keeps its own). */
 export function silentServiceLog(): ServiceLog {
-  return pino({ level: 'silent' });
+  return { log: pino({ level: 'silent' }), close: () => undefined };
 }
